@@ -1,0 +1,114 @@
+"""Face detection and square face crops: one cropper for training loaders and the game.
+
+MediaPipe's short-range face detector runs from the model bundled in the
+mediapipe==0.10.21 wheel (``mediapipe/modules/face_detection``): nothing is
+downloaded. Frames are RGB uint8 arrays (H, W, 3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """A detected face in pixel coordinates of the frame it was found in."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    score: float
+
+    @property
+    def area(self) -> float:
+        return self.w * self.h
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return self.x + self.w / 2, self.y + self.h / 2
+
+    def iou(self, other: "FaceBox") -> float:
+        ix = max(0.0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0.0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+
+def square_crop(frame: np.ndarray, box: FaceBox, margin: float, size: int | None = None) -> np.ndarray:
+    """Square crop centred on the box, side = max(w, h) * (1 + 2 * margin).
+
+    Parts outside the frame are filled by replicating the border, so a face at the
+    edge keeps its position in the crop (as it had in training)."""
+    side = max(box.w, box.h) * (1 + 2 * margin)
+    cx, cy = box.center
+    x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+    s = max(1, int(round(side)))
+    h, w = frame.shape[:2]
+    pad = max(0, -x0, -y0, x0 + s - w, y0 + s - h)
+    if pad:
+        frame = cv2.copyMakeBorder(frame, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        x0, y0 = x0 + pad, y0 + pad
+    crop = frame[y0:y0 + s, x0:x0 + s]
+    if size is not None and crop.shape[0] != size:
+        interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
+        crop = cv2.resize(crop, (size, size), interpolation=interp)
+    return np.ascontiguousarray(crop)
+
+
+class FaceDetector:
+    """MediaPipe face detection; ``detect`` returns faces largest first."""
+
+    def __init__(self, min_confidence: float = 0.5, model_selection: int = 0):
+        import mediapipe as mp  # imported here: loading it costs ~1 s
+
+        self._detector = mp.solutions.face_detection.FaceDetection(
+            model_selection=model_selection, min_detection_confidence=min_confidence)
+
+    def detect(self, rgb: np.ndarray) -> list[FaceBox]:
+        if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError(f"expected an RGB uint8 frame (H, W, 3), got {rgb.dtype} {rgb.shape}")
+        h, w = rgb.shape[:2]
+        result = self._detector.process(np.ascontiguousarray(rgb))
+        boxes = []
+        for det in result.detections or ():
+            rel = det.location_data.relative_bounding_box
+            box = FaceBox(rel.xmin * w, rel.ymin * h, rel.width * w, rel.height * h, float(det.score[0]))
+            if box.w > 1 and box.h > 1:
+                boxes.append(box)
+        return sorted(boxes, key=lambda b: b.area, reverse=True)
+
+    def close(self) -> None:
+        self._detector.close()
+
+    def __enter__(self) -> "FaceDetector":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class FaceCropper:
+    """frame -> (box, square crop) of the largest face, or None when there is no face."""
+
+    def __init__(self, margin: float = 0.2, size: int | None = None, min_confidence: float = 0.5):
+        self.margin, self.size = margin, size
+        self.detector = FaceDetector(min_confidence)
+
+    def find(self, rgb: np.ndarray) -> list[FaceBox]:
+        return self.detector.detect(rgb)
+
+    def crop(self, rgb: np.ndarray, box: FaceBox) -> np.ndarray:
+        return square_crop(rgb, box, self.margin, self.size)
+
+    def __call__(self, rgb: np.ndarray) -> tuple[FaceBox, np.ndarray] | None:
+        faces = self.find(rgb)
+        if not faces:
+            return None
+        return faces[0], self.crop(rgb, faces[0])
+
+    def close(self) -> None:
+        self.detector.close()
