@@ -69,15 +69,30 @@ class Judgement:
 
 
 @dataclass
+class PlayerResult:
+    """One player's face and judgement in a frame (face-off has two, left to right)."""
+
+    box: FaceBox | None
+    judgement: Judgement
+
+
+@dataclass
 class EngineResult:
     """Everything the screen or the headless log needs about one processed frame."""
 
     frame: Frame
-    box: FaceBox | None
-    judgement: Judgement
+    players: list[PlayerResult]
     process_ms: float            # detect + crop + inference + judge for this frame
     latency_ms: float            # capture -> verdict
     stage_ms: dict[str, float] = field(default_factory=dict)  # per-stage timings
+
+    @property
+    def box(self) -> FaceBox | None:
+        return self.players[0].box
+
+    @property
+    def judgement(self) -> Judgement:
+        return self.players[0].judgement
 
     @property
     def face_found(self) -> bool:
