@@ -1,0 +1,308 @@
+"""Train the two-head model.
+
+    python -m model.train --config configs/pretrain.yaml [key=value ...] [--resume]
+    torchrun --nproc_per_node=2 -m model.train --config configs/pretrain.yaml   # DDP
+
+Overrides use dotted keys into the YAML (``training.epochs=3``,
+``model.preprocessing.input_size=96``, ``data.manifest=clips/manifest.csv``).
+Writes to ``training.out_dir``: metrics.csv (one row per epoch), curves.png,
+best.pt (best validation score), last.pt (for --resume), config.yaml.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import yaml
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from tqdm import tqdm
+
+from model.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint, unwrap, pick_device
+from model.data import load_dataset
+from model.data.errors import DatasetError
+from model.data.faceset import FaceSet
+from model.data.sequences import SequenceDataset
+from model.evaluate import evaluate
+from model.loss import LossConfig, MultiTaskLoss
+from model.metrics import emotion_metrics, smile_metrics
+from model.network import ModelConfig, SmileEmotionNet
+
+
+class ConfigError(ValueError):
+    pass
+
+
+# ---------------------------------------------------------------- config
+def apply_override(cfg: dict, item: str) -> None:
+    """'a.b.c=value' -> cfg['a']['b']['c'] = yaml-parsed value."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"override '{item}' is not key=value")
+    node = cfg
+    *parents, leaf = key.split(".")
+    for part in parents:
+        if not isinstance(node.get(part), dict):
+            raise ConfigError(f"override '{item}': '{part}' is not a section of the config")
+        node = node[part]
+    node[leaf] = yaml.safe_load(raw)
+
+
+def load_config(path: str | Path, overrides: list[str] = ()) -> dict:
+    path = Path(path)
+    try:
+        cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(cfg, dict) or not {"model", "data", "training"} <= set(cfg):
+        raise ConfigError(f"{path}: needs sections model, data and training")
+    for item in overrides:
+        apply_override(cfg, item)
+    try:
+        LossConfig.from_dict(cfg["training"].get("loss"))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: training.loss: {exc}") from None
+    if cfg["data"].get("manifest"):
+        manifest = cfg["data"]["manifest"]
+        cfg["data"]["train"] = [{"kind": "manifest", "root": manifest, "split": "train"}]
+        cfg["data"]["val"] = [{"kind": "manifest", "root": manifest, "split": "val"}]
+    if not cfg["data"].get("train"):
+        raise ConfigError(f"{path}: data.train lists no dataset (set data.manifest=CSV for phase 2)")
+    return cfg
+
+
+# ---------------------------------------------------------------- data
+def load_sets(data_cfg: dict, which: str, seed: int) -> list[FaceSet]:
+    """Load the data.train or data.val entries, each repeated/capped as configured."""
+    root = Path(data_cfg.get("root") or ".")
+    cap = data_cfg.get("max_per_dataset")
+    sets = []
+    for entry in data_cfg.get(which) or []:
+        entry = dict(entry)
+        kind, split = entry.pop("kind"), entry.pop("split", None)
+        repeat = int(entry.pop("repeat", 1))
+        path = Path(entry.pop("root"))
+        fs = load_dataset(kind, path if path.is_absolute() else root / path, split, **entry)
+        if cap and len(fs) > cap:
+            fs = fs.subset(np.random.default_rng(seed).choice(len(fs), cap, replace=False))
+        sets.append(FaceSet.concat([fs] * repeat, name=fs.name) if repeat > 1 else fs)
+    return sets
+
+
+# ---------------------------------------------------------------- validation
+@torch.no_grad()
+def validate(model: SmileEmotionNet, val_sets: list[FaceSet], device: torch.device,
+             batch_size: int) -> dict[str, float]:
+    """Pool each head over all validation sets; score = mean accuracy of the heads present."""
+    smile_true, smile_score, emo_true, emo_prob = [], [], [], []
+    for fs in val_sets:
+        scores, probs = evaluate(model, fs, model.config.preprocessing, batch_size, device)
+        smile_true.append(fs.smile[fs.has_smile])
+        smile_score.append(scores[fs.has_smile])
+        emo_true.append(fs.emotion[fs.has_emotion])
+        emo_prob.append(probs[fs.has_emotion])
+    out: dict[str, float] = {}
+    accs = []
+    if sum(len(x) for x in smile_true):
+        m = smile_metrics(np.concatenate(smile_true) >= 0.5, np.concatenate(smile_score))
+        out.update(val_smile_acc=m["accuracy"], val_smile_auc=m["auc"])
+        accs.append(m["accuracy"])
+    if sum(len(x) for x in emo_true):
+        m = emotion_metrics(np.concatenate(emo_true), np.concatenate(emo_prob))
+        out.update(val_emotion_acc=m["accuracy"], val_emotion_f1=m["macro_f1"])
+        accs.append(m["accuracy"])
+    out["val_score"] = float(np.mean(accs)) if accs else float("nan")
+    return out
+
+
+# ---------------------------------------------------------------- logging
+def append_metrics(path: Path, row: dict) -> None:
+    new = not path.exists()
+    with path.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def plot_curves(csv_path: Path, png_path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with csv_path.open() as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return
+    epochs = [int(r["epoch"]) for r in rows]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    for key in ("train_smile_loss", "train_emotion_loss", "train_total_loss"):
+        ax_loss.plot(epochs, [float(r[key]) for r in rows], marker="o", label=key[6:])
+    ax_loss.set(xlabel="epoch", ylabel="training loss", title="loss")
+    for key in ("val_smile_acc", "val_emotion_acc", "val_score"):
+        if key in rows[0] and rows[0][key] not in ("", "nan"):
+            ax_acc.plot(epochs, [float(r[key]) for r in rows], marker="o", label=key[4:])
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="validation")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- training
+def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
+    """Linear warm-up, then cosine decay to min_ratio."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def build_model(cfg: dict) -> SmileEmotionNet:
+    if cfg.get("init_from"):
+        model, _ = load_model(cfg["init_from"])
+        return model.train()
+    mcfg = dict(cfg["model"])
+    imagenet = mcfg.pop("imagenet_weights", None)
+    return SmileEmotionNet(ModelConfig.from_dict(mcfg), imagenet_weights=imagenet)
+
+
+def train(cfg: dict, resume: bool = False) -> dict:
+    tcfg = cfg["training"]
+    ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    rank = int(os.environ.get("RANK", "0"))
+    device = pick_device(tcfg.get("device", "auto"))
+    if ddp:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+            torch.cuda.set_device(device)
+        else:  # share the cores between the processes instead of oversubscribing them
+            torch.set_num_threads(max(1, (os.cpu_count() or 2) // dist.get_world_size()))
+    master = rank == 0
+    seed = int(tcfg.get("seed", 0))
+    torch.manual_seed(seed + rank)
+    random.seed(seed + rank)
+    np.random.seed(seed + rank)
+    out_dir = Path(tcfg["out_dir"])
+    if master:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+
+    model = build_model(cfg).to(device)
+    criterion = MultiTaskLoss(LossConfig.from_dict(tcfg.get("loss"))).to(device)
+    data_cfg = cfg["data"]
+    train_set = FaceSet.concat(load_sets(data_cfg, "train", seed), name="train")
+    val_sets = load_sets(data_cfg, "val", seed) if master else []
+    if master:
+        print(f"train: {len(train_set)} samples ({int(train_set.has_smile.sum())} smile, "
+              f"{int(train_set.has_emotion.sum())} emotion); skipped {len(train_set.skipped)}; "
+              f"val: {', '.join(f'{s.name} {len(s)}' for s in val_sets) or 'none'}", flush=True)
+    preprocessing = model.config.preprocessing
+    dataset = SequenceDataset(train_set, preprocessing, seq_len=model.config.seq_len,
+                              still_views=int(data_cfg.get("still_views", 2)), augment=True, seed=seed)
+    sampler = DistributedSampler(dataset, seed=seed) if ddp else RandomSampler(dataset)
+    batch_size = int(tcfg["batch_size"])
+    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=len(dataset) > batch_size,
+                        num_workers=int(tcfg.get("num_workers", 0)), persistent_workers=int(tcfg.get("num_workers", 0)) > 0)
+
+    params = list(model.parameters()) + list(criterion.parameters())
+    optimizer = torch.optim.AdamW(params, lr=float(tcfg["lr"]), weight_decay=float(tcfg.get("weight_decay", 0)))
+    epochs = int(tcfg["epochs"])
+    total_steps = epochs * len(loader)
+    warmup = int(float(tcfg.get("warmup_epochs", 0)) * len(loader))
+    min_ratio = float(tcfg.get("min_lr", 0)) / float(tcfg["lr"])
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, warmup, total_steps, min_ratio))
+
+    start_epoch, best_score = 0, -1.0
+    if resume and (out_dir / "last.pt").exists():
+        state = read_checkpoint(out_dir / "last.pt")
+        model.load_state_dict(state["state_dict"])
+        criterion.load_state_dict(state["loss_state"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch, best_score = int(state["epoch"]) + 1, float(state["best_score"])
+        if master:
+            print(f"resumed from {out_dir / 'last.pt'} at epoch {start_epoch}", flush=True)
+    train_model = DistributedDataParallel(model) if ddp else model
+
+    metrics: dict = {}
+    for epoch in range(start_epoch, epochs):
+        if ddp:
+            sampler.set_epoch(epoch)
+        model.train()
+        t0 = time.time()
+        sums = {"total_loss": 0.0, "smile_loss": 0.0, "emotion_loss": 0.0}
+        n_batches = n_images = 0
+        for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", disable=not master,
+                          mininterval=10, file=sys.stdout):
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                out = train_model(batch["frames"], batch["order"])
+            losses = criterion(out.smile_logit.float(), out.emotion_logits.float(), batch["smile"],
+                               batch["emotion"], batch["smile_mask"], batch["emotion_mask"])
+            optimizer.zero_grad(set_to_none=True)
+            losses["total_loss"].backward()
+            if tcfg.get("grad_clip"):
+                torch.nn.utils.clip_grad_norm_(params, float(tcfg["grad_clip"]))
+            optimizer.step()
+            scheduler.step()
+            for key in sums:
+                sums[key] += float(losses[key])
+            n_batches += 1
+            n_images += batch["frames"].shape[0] * batch["frames"].shape[1]
+        seconds = time.time() - t0
+        if not master:
+            continue
+        metrics = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"],
+                   **{f"train_{k}": v / max(1, n_batches) for k, v in sums.items()},
+                   "smile_weight": float(losses["smile_weight"]), "emotion_weight": float(losses["emotion_weight"]),
+                   "epoch_seconds": round(seconds, 1), "images_per_s": round(n_images * (dist.get_world_size() if ddp else 1) / seconds, 1)}
+        metrics.update(validate(model, val_sets, device, batch_size=256))
+        append_metrics(out_dir / "metrics.csv", metrics)
+        plot_curves(out_dir / "metrics.csv", out_dir / "curves.png")
+        print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items()), flush=True)
+        improved = not (metrics["val_score"] <= best_score)  # NaN (no val set) counts as improved
+        if improved:
+            best_score = metrics["val_score"] if not math.isnan(metrics["val_score"]) else best_score
+            save_checkpoint(out_dir / "best.pt", model, train_config=cfg, metrics=metrics, epoch=epoch)
+        save_checkpoint(out_dir / "last.pt", model, train_config=cfg, metrics=metrics, epoch=epoch,
+                        best_score=best_score, optimizer=optimizer.state_dict(),
+                        scheduler=scheduler.state_dict(), loss_state=criterion.state_dict())
+    if ddp:
+        dist.barrier()
+        dist.destroy_process_group()
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True, help="YAML config (configs/pretrain.yaml, ...)")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT_DIR/last.pt")
+    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. training.epochs=3")
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config(args.config, args.overrides)
+        train(copy.deepcopy(cfg), resume=args.resume)
+    except (ConfigError, DatasetError, CheckpointError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
