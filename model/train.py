@@ -262,7 +262,7 @@ def train(cfg: dict, resume: bool = False) -> dict:
             optimizer.step()
             scheduler.step()
             for key in sums:
-                sums[key] += float(losses[key])
+                sums[key] += losses[key].item()
             n_batches += 1
             n_images += batch["frames"].shape[0] * batch["frames"].shape[1]
         seconds = time.time() - t0

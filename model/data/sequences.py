@@ -1,0 +1,173 @@
+"""SequenceDataset: FaceSet items -> model inputs (frames, order) with per-head targets and masks.
+
+A still photo becomes K jittered views of one augmented face, arranged by ``order``
+into a T-step window (each view held for a few steps), so the LSTM sees the small
+motion a live face has while the backbone runs only K times. A clip gives T real
+consecutive frames.
+"""
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset, get_worker_info
+
+from model.data.faceset import FaceSet
+from model.labels import EMOTIONS
+from model.preprocess import Preprocessing
+
+# Per-view jitter between the still views of one sample: small, as between video frames.
+VIEW_SHIFT, VIEW_SCALE, VIEW_ROTATE_DEG, VIEW_LIGHT = 0.04, 0.05, 5.0, 0.10
+# Per-sample augmentation, shared by all views (or all frames of a clip).
+FLIP_P, CROP_AREA, LIGHT, BLUR_P = 0.5, (0.85, 1.0), 0.25, 0.2
+
+
+class SequenceDataset(Dataset):
+    """Items of a FaceSet as dicts of tensors:
+
+    frames (K, 3, S, S) float, normalised; order (T,) long into the K frames;
+    smile () float + smile_mask () bool; emotion (7,) float target distribution +
+    emotion_mask () bool; index () long.
+
+    Augmentation draws from one generator per process: seeded by ``seed`` in the
+    main process, by (seed, the worker's seed) in a DataLoader worker, so workers
+    differ from each other and from epoch to epoch (persistent or not) without any
+    call from the training loop, and a run seeded with torch.manual_seed repeats."""
+
+    def __init__(self, faceset: FaceSet, preprocessing: Preprocessing, seq_len: int = 10,
+                 still_views: int = 2, augment: bool = True, seed: int = 0):
+        if not 1 <= still_views <= seq_len:
+            raise ValueError(f"still_views must be 1..seq_len ({seq_len}), got {still_views}")
+        self.faces, self.pre = faceset, preprocessing
+        self.seq_len, self.augment, self.seed = seq_len, augment, seed
+        self._rng: np.random.Generator | None = None
+        self._rng_worker: int | None = None
+        has_clips = any(faceset.is_clip(i) for i in range(len(faceset)))
+        # Clips need K = T frames; stills then use K = T too so samples stack into one batch.
+        self.still_views = seq_len if has_clips else (still_views if augment else 1)
+        self.smile = np.nan_to_num(faceset.smile, nan=0.0).astype(np.float32)
+        self.smile_mask = faceset.has_smile
+        self.emotion, self.emotion_mask = emotion_targets(faceset)
+
+    def __len__(self) -> int:
+        return len(self.faces)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        i = int(i)
+        rng = self._generator()
+        if self.faces.is_clip(i):
+            views = self._clip(self.faces.items[i], rng)
+            order = np.arange(self.seq_len)
+        else:
+            views, order = self._still(self.faces.items[i], rng)
+        frames = self.pre.normalise(torch.from_numpy(np.stack(views)))
+        return {"frames": frames, "order": torch.from_numpy(order.astype(np.int64)),
+                "smile": torch.tensor(self.smile[i]), "smile_mask": torch.tensor(bool(self.smile_mask[i])),
+                "emotion": torch.tensor(self.emotion[i]),
+                "emotion_mask": torch.tensor(bool(self.emotion_mask[i])), "index": torch.tensor(i)}
+
+    def _generator(self) -> np.random.Generator:
+        worker = get_worker_info()
+        worker_seed = None if worker is None else worker.seed
+        if self._rng is None or worker_seed != self._rng_worker:  # first use in this process
+            self._rng = np.random.default_rng(self.seed if worker_seed is None else (self.seed, worker_seed))
+            self._rng_worker = worker_seed
+        return self._rng
+
+    def _still(self, crop: np.ndarray, rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray]:
+        img = self.pre.image(crop)
+        k, t = self.still_views, self.seq_len
+        if not self.augment:  # identical views: a static window, as the game sees a still face
+            return [img] * k, np.arange(t) * k // t
+        side = img.shape[0]
+        base = BaseAugmentation.draw(rng, side)
+        img = base.blur(img)
+        views = []
+        for _ in range(k):  # one warp per view: base crop/flip and view jitter composed
+            view = warp(img, view_jitter(rng, side) @ base.matrix)
+            views.append(base.light(view, rng.uniform(1 - VIEW_LIGHT, 1 + VIEW_LIGHT, 2)))
+        return views, step_assignment(rng, k, t)
+
+    def _clip(self, clip: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+        n, t = len(clip), self.seq_len
+        start = int(rng.integers(0, max(n - t, 0) + 1)) if self.augment else max(n - t, 0) // 2
+        frames = [self.pre.image(f) for f in clip[start:start + t]]
+        frames += [frames[-1]] * (t - len(frames))
+        if not self.augment:
+            return frames
+        base = BaseAugmentation.draw(rng, frames[0].shape[0])
+        return [base.light(warp(base.blur(f), base.matrix)) for f in frames]
+
+
+def warp(img: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Apply a 3x3 affine to a square image, replicating the border (as square_crop pads)."""
+    return cv2.warpAffine(img, matrix[:2], img.shape[1::-1], flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def emotion_targets(faces: FaceSet) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 7) float32 target distributions and (N,) bool mask: the soft FER+ row where it
+    has votes, else one-hot of the label, else zeros with mask False."""
+    target = np.zeros((len(faces), len(EMOTIONS)), np.float32)
+    has = faces.has_emotion
+    target[np.flatnonzero(has), faces.emotion[has]] = 1.0
+    if faces.emotion_soft is not None:
+        soft = faces.emotion_soft.sum(1) > 0
+        target[soft] = faces.emotion_soft[soft]
+        has = has | soft
+    return target, has
+
+
+def step_assignment(rng: np.random.Generator, k: int, t: int) -> np.ndarray:
+    """A sorted assignment of t steps to k views, each view used at least once."""
+    cuts = np.sort(rng.choice(np.arange(1, t), size=k - 1, replace=False)) if k > 1 else np.zeros(0, int)
+    return np.repeat(np.arange(k), np.diff(np.concatenate(([0], cuts, [t]))))
+
+
+def view_jitter(rng: np.random.Generator, side: int) -> np.ndarray:
+    """3x3 affine: small rotation and scale about the centre plus a shift (one still view)."""
+    shift = rng.uniform(-VIEW_SHIFT, VIEW_SHIFT, 2) * side
+    return similarity(side, rng.uniform(-VIEW_ROTATE_DEG, VIEW_ROTATE_DEG),
+                      rng.uniform(1 - VIEW_SCALE, 1 + VIEW_SCALE), shift)
+
+
+def similarity(side: int, degrees: float, scale: float, shift: np.ndarray) -> np.ndarray:
+    m = np.eye(3)
+    m[:2] = cv2.getRotationMatrix2D(((side - 1) / 2, (side - 1) / 2), degrees, scale)
+    m[:2, 2] += shift
+    return m
+
+
+class BaseAugmentation:
+    """One sample's flip + random resized crop (as a 3x3 affine), light and blur."""
+
+    def __init__(self, matrix: np.ndarray, contrast: float, brightness: float, blur_sigma: float):
+        self.matrix, self.contrast, self.brightness, self.blur_sigma = matrix, contrast, brightness, blur_sigma
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, side: int) -> "BaseAugmentation":
+        u = rng.random(8)
+        m = np.eye(3)
+        if u[0] < FLIP_P:
+            m = np.array([[-1.0, 0, side - 1], [0, 1, 0], [0, 0, 1]])
+        crop = side * math.sqrt(CROP_AREA[0] + u[1] * (CROP_AREA[1] - CROP_AREA[0]))
+        x0, y0 = u[2] * (side - crop), u[3] * (side - crop)
+        zoom = side / crop
+        m = np.array([[zoom, 0, -x0 * zoom], [0, zoom, -y0 * zoom], [0, 0, 1]]) @ m
+        contrast = 1 + LIGHT * (2 * u[4] - 1)
+        brightness = 1 + LIGHT * (2 * u[5] - 1)
+        blur_sigma = (0.4 + 0.6 * u[7]) * side / 64 if u[6] < BLUR_P else 0.0  # webcam-like softness
+        return cls(m, contrast, brightness, blur_sigma)
+
+    def blur(self, img: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(img, (0, 0), self.blur_sigma) if self.blur_sigma else img
+
+    def light(self, img: np.ndarray, jitter: np.ndarray | None = None) -> np.ndarray:
+        """Contrast about the image mean, then brightness: x*c*b + mean*(1-c)*b, saturated to uint8."""
+        c, b = self.contrast, self.brightness
+        if jitter is not None:
+            c, b = c * jitter[0], b * jitter[1]
+        mean = float(img.mean()) if c != 1 else 0.0
+        return cv2.addWeighted(img, c * b, img, 0.0, mean * (1 - c) * b)

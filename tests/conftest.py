@@ -1,0 +1,81 @@
+"""Shared test setup: no window, no sound card, one torch thread, tiny fixtures.
+
+Other test modules may add fixtures here; keep each one small and cheap.
+"""
+from __future__ import annotations
+
+import os
+
+# Before pygame / OpenCV are imported anywhere: no display, no audio device, quiet OpenCV.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(1)  # two shared cores: more threads only add contention
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SHIPPED_WEIGHTS = REPO / "weights" / "smile_emotion.pt"
+
+
+def require(path: Path, what: str) -> Path:
+    """``path`` if it exists, else skip the test saying what is missing."""
+    if not path.exists():
+        pytest.skip(f"{what} not available: {path} is absent")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared next to the repo (datasets, reference weights); skips when absent."""
+    return require(SHARED, "shared datasets")
+
+
+@pytest.fixture(scope="session")
+def videos_dir(shared_dir: Path) -> Path:
+    return require(shared_dir / "datasets" / "videos", "test videos")
+
+
+@pytest.fixture(scope="session")
+def shipped_weights() -> Path:
+    """The trained checkpoint the game ships with; skips until training has produced it."""
+    return require(SHIPPED_WEIGHTS, "trained weights (train the model first)")
+
+
+@pytest.fixture(scope="session")
+def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised SmileEmotionNet saved as a real checkpoint (fixed seed)."""
+    from model.checkpoint import save_checkpoint
+    from model.network import SmileEmotionNet
+
+    torch.manual_seed(0)
+    return save_checkpoint(tmp_path_factory.mktemp("weights") / "random.pt", SmileEmotionNet())
+
+
+def responsive_model(config=None, seed: int = 0):
+    """A random-weight SmileEmotionNet whose outputs depend on its input.
+
+    Freshly initialised, eval-mode BatchNorm (running mean 0, var 1) shrinks the backbone's
+    features to ~1e-9, so every face gives the same answer and comparisons are vacuous.
+    Here the running statistics are measured on random images first, as training would."""
+    from model.network import ModelConfig, SmileEmotionNet
+
+    torch.manual_seed(seed)
+    net = SmileEmotionNet(config or ModelConfig()).train()
+    norms = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    momentum = norms[0].momentum
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average: one batch sets the statistics
+    size = net.config.preprocessing.input_size
+    with torch.no_grad():
+        net.embed(torch.randn(16, 3, size, size))
+    for m in norms:
+        m.momentum = momentum
+    return net.eval()

@@ -1,0 +1,138 @@
+"""Training end to end on tiny data that the tests make themselves."""
+import csv
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+
+from model.checkpoint import load_model
+from model.train import ConfigError, apply_override, load_config, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_tiny_data(root: Path, n: int = 16) -> None:
+    """A SMILEsmileD-layout smile set and a FER2013 csv.gz, with a learnable signal:
+    smiles are bright, non-smiles dark; emotion k has a bar at row 4k."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(n):
+        smile = i % 2
+        folder = root / "smiles" / "SMILEs" / ("positives/positives7" if smile else "negatives/negatives7")
+        folder.mkdir(parents=True, exist_ok=True)
+        img = rng.integers(0, 60, (64, 64), dtype=np.uint8) + (150 if smile else 0)
+        cv2.imwrite(str(folder / f"{i}.jpg"), img)
+        rel = folder.relative_to(root / "smiles") / f"{i}.jpg"
+        rows.append((rel.as_posix(), smile, i % 3, ""))
+    with (root / "smiles" / "folds.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "smile", "fold", "exclude"])
+        w.writerows(rows)
+    (root / "fer").mkdir()
+    with gzip.open(root / "fer" / "fer2013.csv.gz", "wt") as f:
+        f.write("emotion,pixels,Usage\n")
+        for i in range(2 * n):
+            emo = i % 7
+            img = rng.integers(0, 50, (48, 48))
+            img[emo * 6: emo * 6 + 6] = 255
+            usage = "PublicTest" if i % 4 == 0 else "Training"
+            f.write(f"{emo},{' '.join(map(str, img.ravel()))},{usage}\n")
+
+
+def tiny_config(tmp_path: Path, epochs: int = 2) -> Path:
+    cfg = yaml.safe_load((ROOT / "configs" / "pretrain.yaml").read_text())
+    cfg["model"].update(imagenet_weights=None, lstm_hidden=16, preprocessing={"input_size": 32})
+    cfg["data"].update(root=str(tmp_path), train=[
+        {"kind": "smilesmiled", "root": "smiles", "split": "train", "val_fold": 1},
+        {"kind": "fer2013", "root": "fer", "split": "Training"}], val=[
+        {"kind": "smilesmiled", "root": "smiles", "split": "val", "val_fold": 1},
+        {"kind": "fer2013", "root": "fer", "split": "PublicTest"}])
+    cfg["training"].update(out_dir=str(tmp_path / "run"), epochs=epochs, batch_size=8, num_workers=0,
+                           warmup_epochs=0, device="cpu")
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    monkeypatch.setenv("UTCHAM_CACHE", str(tmp_path / "cache"))
+    make_tiny_data(tmp_path)
+    return tmp_path
+
+
+def test_overrides_reach_nested_keys_and_reject_typos(tmp_path):
+    cfg = {"model": {"preprocessing": {"input_size": 64}}, "training": {"epochs": 20}}
+    apply_override(cfg, "model.preprocessing.input_size=96")
+    apply_override(cfg, "training.loss={adaptive: true}")
+    assert cfg["model"]["preprocessing"]["input_size"] == 96
+    assert cfg["training"]["loss"] == {"adaptive": True}
+    with pytest.raises(ConfigError, match="'nope' is not a section"):
+        apply_override(cfg, "nope.x=1")
+    with pytest.raises(ConfigError, match="not key=value"):
+        apply_override(cfg, "training.epochs")
+
+
+def test_config_errors_name_the_file(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="missing.yaml: config file not found"):
+        load_config(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / "configs" / "pretrain.yaml").read_text())
+    with pytest.raises(ConfigError, match="bad.yaml: training.loss: label_smoothing"):
+        load_config(bad, ["training.loss.label_smoothing=2"])
+    assert main(["--config", str(bad), "training.loss.focal_gamma=-1"]) == 2
+    assert "bad.yaml: training.loss: focal_gamma" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["pretrain", "finetune", "korean_special"])
+def test_shipped_configs_hold_the_design_loss_settings(name):
+    design = {"pretrain": (1.0, 1.0, False, 0.1, False), "finetune": (2.0, 1.0, False, 0.05, True),
+              "korean_special": (3.0, 1.0, True, 0.0, False)}[name]
+    loss = yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text())["training"]["loss"]
+    assert (loss["head1_weight"], loss["head2_weight"], loss["focal_loss"], loss["label_smoothing"],
+            loss["adaptive"]) == design
+    if name == "korean_special":
+        assert loss["focal_gamma"] == 2.0
+
+
+def test_train_writes_metrics_curves_checkpoints_and_resumes(tiny):
+    config = tiny_config(tiny)
+    assert main(["--config", str(config)]) == 0
+    run = tiny / "run"
+    rows = list(csv.DictReader((run / "metrics.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    for key in ("train_smile_loss", "train_emotion_loss", "val_smile_acc", "val_emotion_acc", "val_score"):
+        assert np.isfinite(float(rows[-1][key])), key
+    assert (run / "curves.png").stat().st_size > 1000
+    model, ckpt = load_model(run / "best.pt")
+    assert model.config.preprocessing.input_size == 32
+    assert ckpt["train_config"]["training"]["epochs"] == 2
+    # an interrupted run continues where it stopped
+    assert main(["--config", str(config), "training.epochs=3", "--resume"]) == 0
+    rows = list(csv.DictReader((run / "metrics.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+
+
+def test_train_learns_the_tiny_signal(tiny):
+    config = tiny_config(tiny, epochs=6)
+    assert main(["--config", str(config), "training.lr=0.005", "training.loss.label_smoothing=0"]) == 0
+    rows = list(csv.DictReader((tiny / "run" / "metrics.csv").open()))
+    assert float(rows[-1]["train_total_loss"]) < float(rows[0]["train_total_loss"])
+
+
+def test_ddp_with_two_cpu_processes(tiny):
+    config = tiny_config(tiny, epochs=1)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+                           "--master_port=29517", "-m", "model.train", "--config", str(config)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = list(csv.DictReader((tiny / "run" / "metrics.csv").open()))
+    assert len(rows) == 1  # only rank 0 logs
+    load_model(tiny / "run" / "best.pt")
