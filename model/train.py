@@ -94,6 +94,8 @@ def load_sets(data_cfg: dict, which: str, seed: int) -> list[FaceSet]:
         kind, split = entry.pop("kind"), entry.pop("split", None)
         repeat = int(entry.pop("repeat", 1))
         path = Path(entry.pop("root"))
+        if entry.get("ferplus") and not Path(entry["ferplus"]).is_absolute():
+            entry["ferplus"] = root / entry["ferplus"]
         fs = load_dataset(kind, path if path.is_absolute() else root / path, split, **entry)
         if cap and len(fs) > cap:
             fs = fs.subset(np.random.default_rng(seed).choice(len(fs), cap, replace=False))
@@ -104,11 +106,11 @@ def load_sets(data_cfg: dict, which: str, seed: int) -> list[FaceSet]:
 # ---------------------------------------------------------------- validation
 @torch.no_grad()
 def validate(model: SmileEmotionNet, val_sets: list[FaceSet], device: torch.device,
-             batch_size: int) -> dict[str, float]:
+             batch_size: int, tta_flip: bool = False) -> dict[str, float]:
     """Pool each head over all validation sets; score = mean accuracy of the heads present."""
     smile_true, smile_score, emo_true, emo_prob = [], [], [], []
     for fs in val_sets:
-        scores, probs = evaluate(model, fs, model.config.preprocessing, batch_size, device)
+        scores, probs = evaluate(model, fs, model.config.preprocessing, batch_size, device, tta_flip=tta_flip)
         smile_true.append(fs.smile[fs.has_smile])
         smile_score.append(scores[fs.has_smile])
         emo_true.append(fs.emotion[fs.has_emotion])

@@ -136,3 +136,31 @@ def test_ddp_with_two_cpu_processes(tiny):
     rows = list(csv.DictReader((tiny / "run" / "metrics.csv").open()))
     assert len(rows) == 1  # only rank 0 logs
     load_model(tiny / "run" / "best.pt")
+
+
+def test_ablation_runs_variants_and_writes_the_table(tiny):
+    from model.ablate import main as ablate
+
+    out = tiny / "ablate"
+    args = ["--config", str(tiny_config(tiny, epochs=1)), "--out", str(out), "--variants", "baseline", "adaptive"]
+    assert ablate(args) == 0
+    table = (out / "ablation.md").read_text().splitlines()
+    assert [line.split("|")[1].strip() for line in table[2:]] == ["baseline", "adaptive", "baseline+flip"]
+    rows = list(csv.DictReader((out / "ablation.csv").open()))
+    assert all(0.0 <= float(r["val_smile_acc"]) <= 1.0 for r in rows)
+    cfg = yaml.safe_load((out / "adaptive" / "config.yaml").read_text())
+    assert cfg["training"]["loss"]["adaptive"] is True
+    # a second call reuses the finished runs instead of training again
+    mtime = (out / "baseline" / "best.pt").stat().st_mtime_ns
+    assert ablate(args) == 0
+    assert (out / "baseline" / "best.pt").stat().st_mtime_ns == mtime
+
+
+def test_variant_override_picks_a_dataset_by_kind():
+    from model.ablate import set_path
+
+    cfg = {"data": {"train": [{"kind": "genki4k"}, {"kind": "fer2013", "root": "fer"}]}}
+    set_path(cfg, "data.train.fer2013.ferplus=ferplus/fer2013new.csv")
+    assert cfg["data"]["train"][1]["ferplus"] == "ferplus/fer2013new.csv"
+    with pytest.raises(ConfigError, match="no 'smiles' dataset"):
+        set_path(cfg, "data.train.smiles.x=1")
