@@ -9,6 +9,8 @@
 label), ``emotion`` an emotion name or empty (no emotion label); a row needs at least one.
 Splits go by subject: a hash of (seed, subject) puts every subject in exactly one split, the
 same one whatever else the manifest holds, so nobody's face is both trained and tested on.
+Personalisation (``subject=``) keeps one person's rows and splits them by clip instead: a
+hash of (seed, the row's path as the CSV gives it).
 """
 from __future__ import annotations
 
@@ -56,8 +58,10 @@ class UnreadableClip(Exception):
 def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float = 0.15,
                   test_fraction: float = 0.15, seed: int = 0, crop: str = "auto", margin: float = 0.2,
                   size: int = 112, max_frames: int | None = None,
-                  cache_dir: str | Path | None = None) -> FaceSet:
+                  cache_dir: str | Path | None = None, subject: str | None = None) -> FaceSet:
     """Face crops (size x size RGB; clips as (T, size, size, 3)) of one subject split.
+
+    subject: only this person's rows, split by clip (one player's personal fine-tuning).
 
     crop: "detect" drops images / clip frames without a face; "auto" does too, but an image
     or clip with no face at all is kept whole (centre square, face_found False), for files
@@ -77,12 +81,20 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
     if not rows:
         raise DatasetError(f"{csv_path}: no rows")
     subjects = sorted({r.subject for r in rows})
-    if split != "all":
-        rows = [r for r in rows if subject_split(r.subject, seed, val_fraction, test_fraction) == split]
+    if subject is not None:
+        rows = [r for r in rows if r.subject == subject]
         if not rows:
-            raise DatasetError(f"{csv_path}: none of the {len(subjects)} subjects falls in split {split!r} "
+            raise DatasetError(f"{csv_path}: no rows of subject {subject!r} (subjects: {', '.join(subjects)})")
+    if split != "all":
+        base = csv_path.resolve().parent
+        units = f"clips of subject {subject!r}" if subject is not None else "subjects"
+        split_key = (lambda r: clip_key(r, base)) if subject is not None else (lambda r: r.subject)
+        n_units = len({split_key(r) for r in rows})
+        rows = [r for r in rows if subject_split(split_key(r), seed, val_fraction, test_fraction) == split]
+        if not rows:
+            raise DatasetError(f"{csv_path}: none of the {n_units} {units} falls in split {split!r} "
                                f"(val_fraction {val_fraction}, test_fraction {test_fraction}, seed {seed}); "
-                               "more subjects are needed")
+                               f"more {units.split()[0]} are needed")
 
     is_clip = [r.is_clip for r in rows]
     items: dict[int, np.ndarray] = {}  # row position -> item
@@ -117,12 +129,21 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
 
 
 def subject_split(subject: str, seed: int, val_fraction: float, test_fraction: float) -> str:
-    """"train" / "val" / "test" for a subject, from a stable hash (not Python's salted hash())."""
+    """"train" / "val" / "test" for a subject (or a clip key), from a stable hash (not Python's
+    salted hash())."""
     digest = hashlib.sha256(f"{seed}\0{subject}".encode("utf-8")).digest()
     u = int.from_bytes(digest[:8], "big") / 2.0 ** 64  # uniform in [0, 1)
     if u < test_fraction:
         return "test"
     return "val" if u < test_fraction + val_fraction else "train"
+
+
+def clip_key(row: ManifestRow, base: Path) -> str:
+    """The row's path relative to the manifest's folder: the same when the dataset moves."""
+    try:
+        return row.path.relative_to(base).as_posix()
+    except ValueError:
+        return row.path.as_posix()
 
 
 def read_manifest(csv_path: Path) -> list[ManifestRow]:

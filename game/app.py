@@ -1,0 +1,561 @@
+"""The windowed game: pygame window, input, sounds, and the round's state machine
+(game/flow.py) fed with the engine's newest result.
+
+The UI thread never waits on the model: the engine runs on its own threads and the
+60 fps loop only reads ``Engine.latest()``. ``--screenshot`` runs the engine
+synchronously on a file instead, so the saved screen shows a known frame.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import deque  # noqa: E402
+from dataclasses import dataclass, fields, replace  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Callable, ClassVar, Protocol  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+
+from model.checkpoint import load_model, pick_device  # noqa: E402
+from model.network import SmileEmotionNet  # noqa: E402
+
+from game.capture import FrameSource, SourceError, SourceState, SourceStatus, open_source  # noqa: E402
+from game.config import ConfigError, GameConfig, _check_section, _setting, load_config  # noqa: E402
+from game.engine import Engine  # noqa: E402
+from game.flow import Event, FlowConfig, GameFlow, Outcome, Phase  # noqa: E402
+from game.i18n import LANGUAGES, text  # noqa: E402
+from game.inference import configure_torch_threads  # noqa: E402
+from game.scores import HighScores, ScoreEntry  # noqa: E402
+from game.settings import THRESHOLD_STEP, SettingsStore, pictures_dir, snap_threshold  # noqa: E402
+from game.sounds import Sounds  # noqa: E402
+from game.types import EngineResult, Frame  # noqa: E402
+from game.ui import theme  # noqa: E402
+from game.ui.screens import TITLE_MENU, Screens, ScreenState  # noqa: E402
+from game.watch import WatchError, WatchPlayer  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+FPS = 60
+TOAST_SECONDS = 2.5
+RATE_WINDOW = 240   # event times kept for the FPS and inference-rate readouts (more than a second's worth)
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    """The ``ui`` section of configs/game.yaml: how a round is played."""
+
+    SECTION: ClassVar[str] = "ui"
+    round_seconds: float = _setting(30.0, 5.0, 600.0)
+    face_missing_s: float = _setting(5.0, 1.0, 60.0)   # longer without a face ends the round
+    countdown_s: int = _setting(3, 1, 10)
+
+    def __post_init__(self) -> None:
+        _check_section(self)
+
+
+def load_round_settings(config: GameConfig, path: str | Path | None = None) -> RoundSettings:
+    """RoundSettings from the config's ``ui`` section; ConfigError naming the file and key."""
+    raw = config.extra.get("ui") or {}
+    where = f"{path}: " if path else ""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}section 'ui' must be a mapping of keys")
+    known = {f.name for f in fields(RoundSettings)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{where}unknown key ui.{unknown[0]} (known: {', '.join(sorted(known))})")
+    try:
+        return RoundSettings(**raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}{exc}") from None
+
+
+class Host(Protocol):
+    """What the app needs from the engine side (EngineHost, or a scripted fake in tests)."""
+
+    live: bool
+
+    def start(self, players: int) -> None: ...
+    def latest(self) -> EngineResult | None: ...
+    def poll(self) -> SourceState: ...
+    def configure(self, threshold: float, two_stage: bool) -> None: ...
+    def set_baselines(self, baselines: list[float]) -> None: ...
+    def close(self) -> None: ...
+
+
+class EngineHost:
+    """The engine on the game's source. A new player count builds a new Engine (the
+    network and the face finder are reused); a video file that ends starts again, so
+    a file plays like a camera that never stops."""
+
+    def __init__(self, model: SmileEmotionNet, config: GameConfig, source: str | int, device="cpu"):
+        self.model, self.config, self.spec, self.device = model, config, source, device
+        self.engine: Engine | None = None
+        self.live = False
+        self._source: FrameSource | None = None    # synchronous (screenshot) runs only
+        self._sync_latest: EngineResult | None = None
+        self._threshold, self._two_stage = config.judge.threshold, config.judge.two_stage
+
+    def _build(self, players: int) -> Engine:
+        finder = self.engine.finder if self.engine is not None else None
+        self.engine = Engine(self.model, self.config, players, finder=finder, device=self.device)
+        self.engine.configure(self._threshold, self._two_stage)
+        return self.engine
+
+    def start(self, players: int) -> None:
+        if self.engine is not None and self.engine.players == players and self.engine.running:
+            return
+        self.stop()
+        source = open_source(self.spec, self.config.source)
+        self.live = source.live
+        if self.engine is None or self.engine.players != players:
+            self._build(players)
+        self.engine.start(source, realtime=True)
+
+    def start_sync(self, players: int) -> None:
+        """Process the source on the calling thread, one frame per ``step_sync``."""
+        self._source = open_source(self.spec, self.config.source)
+        self.live = self._source.live
+        self._build(players).reset()
+
+    def step_sync(self) -> EngineResult | None:
+        got = self._source.read()
+        if got is None:
+            return None
+        image, t_source = got
+        index = 0 if self._sync_latest is None else self._sync_latest.frame.index + 1
+        self._sync_latest = self.engine.process(Frame(image, index, t_source, time.monotonic()))
+        return self._sync_latest
+
+    def latest(self) -> EngineResult | None:
+        if self._source is not None:
+            return self._sync_latest
+        return self.engine.latest() if self.engine is not None else None
+
+    def poll(self) -> SourceState:
+        """The source's state; restarts a video file once its last frame has been processed."""
+        if self.engine is None or self._source is not None:
+            return SourceState(SourceStatus.RUNNING)
+        if self.engine.error is not None:
+            return SourceState(SourceStatus.FAILED, f"{type(self.engine.error).__name__}: {self.engine.error}")
+        state = self.engine.source_state
+        if state.status is SourceStatus.ENDED and not self.live:
+            if not self.engine.running:   # both threads are done: restarting cannot block the UI
+                self.start(self.engine.players)
+            return SourceState(SourceStatus.RUNNING)
+        return state
+
+    def configure(self, threshold: float, two_stage: bool) -> None:
+        self._threshold, self._two_stage = threshold, two_stage
+        if self.engine is not None:
+            self.engine.configure(threshold, two_stage)
+
+    def set_baselines(self, baselines: list[float]) -> None:
+        for player, baseline in enumerate(baselines):
+            self.engine.set_baseline(baseline, player)
+
+    def stop(self) -> None:
+        if self.engine is not None and not self.engine.stop():
+            log.warning("engine threads did not stop within 1 s")
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+        if self.engine is not None:
+            self.engine.close()
+
+
+def per_second(times: deque[float], now: float) -> int:
+    """How many of the recent event ``times`` fall in the last second."""
+    return sum(t > now - 1.0 for t in times)
+
+
+def save_laugh_moment(image: np.ndarray, folder: Path) -> Path:
+    """Write the laugh frame as a PNG (only when the player turned saving on)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"utcham_laugh_{datetime.now():%Y%m%d_%H%M%S}.png"
+    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"cannot write {path}")
+    return path
+
+
+class App:
+    """Input, state machine, sounds and drawing for one window (or an off-screen surface in tests)."""
+
+    def __init__(self, host: Host, rounds: RoundSettings = RoundSettings(), calibration_s: float = 3.0,
+                 max_baseline: float = 0.5, settings_store: SettingsStore | None = None,
+                 scores: HighScores | None = None, sounds: Sounds | None = None,
+                 clock: Callable[[], float] = time.monotonic, surface: pygame.Surface | None = None,
+                 players: int = 1):
+        self.host, self.clock = host, clock
+        self.store = settings_store or SettingsStore()
+        self.settings, problems = self.store.load()
+        self.scores = scores or HighScores()
+        problems += self.scores.load()
+        self.fonts = theme.Fonts()
+        if not self.fonts.has_hangul:
+            self.settings.language = "en"
+        self.screens = Screens(self.fonts)
+        self.surface = surface if surface is not None else pygame.Surface(theme.SCREEN_SIZE)
+        self.sounds = sounds or Sounds(self.settings.sound)
+        self.sounds.enabled = self.settings.sound
+        self.flow = GameFlow(FlowConfig(round_seconds=rounds.round_seconds, calibration_seconds=calibration_s,
+                                        countdown_seconds=rounds.countdown_s,
+                                        face_missing_limit=rounds.face_missing_s, max_baseline=max_baseline),
+                             players)
+        self.watch: WatchPlayer | None = None
+        self.watch_visible = True
+        self.running = True
+        self.show_help = False
+        self.menu_index = 0
+        self.new_rank: int | None = None
+        self.laugh_note = ""
+        self._laugh_handled = False
+        self._toast, self._toast_until = "", 0.0
+        self._source_note = ""
+        # When the last screen frames were drawn and the last new engine results arrived.
+        self._step_times: deque[float] = deque(maxlen=RATE_WINDOW)
+        self._result_times: deque[float] = deque(maxlen=RATE_WINDOW)
+        self._last_result: EngineResult | None = None
+        for problem in problems:
+            log.warning("%s", problem)
+        if problems:
+            self.toast(problems[0])
+        self.host.configure(self.settings.threshold, self.settings.two_stage)
+
+    # --- small services ----------------------------------------------------------------------
+    def toast(self, message: str) -> None:
+        self._toast, self._toast_until = message, self.clock() + TOAST_SECONDS
+
+    def t(self, key: str, **values) -> str:
+        return text(self.settings.language, key, **values)
+
+    def _settings_changed(self) -> None:
+        self.host.configure(self.settings.threshold, self.settings.two_stage)
+        problem = self.store.save(self.settings)
+        if problem:
+            log.warning("%s", problem)
+
+    def set_threshold(self, value: float) -> None:
+        value = snap_threshold(value)
+        if value != self.settings.threshold:
+            self.settings.threshold = value
+            self._settings_changed()
+        self.toast(self.t("toast_threshold", value=value))
+
+    def open_watch(self, path: str | Path) -> None:
+        try:
+            player = WatchPlayer.open(path)
+        except WatchError as exc:
+            log.warning("%s", exc)
+            self.toast(self.t("toast_watch_error", error=exc))
+            return
+        if self.watch is not None:
+            self.watch.stop()
+        self.watch, self.watch_visible = player.start(), True
+        self.toast(self.t("toast_watch", name=player.name))
+
+    # --- input -----------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type == pygame.DROPFILE:
+            self.open_watch(event.file)
+        elif event.type == pygame.KEYDOWN:
+            self.handle_key(event.key)
+        elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
+            self._handle_mouse(event)
+
+    def _handle_mouse(self, event: pygame.event.Event) -> None:
+        if self.flow.phase is Phase.TITLE and event.type != pygame.MOUSEBUTTONUP:
+            for i, button in enumerate(self.screens.menu_buttons):
+                if button.hit(event.pos):
+                    self.menu_index = i
+                    if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+                        self._activate_menu()
+            return
+        slider = self.screens.active_slider(self._state())
+        if slider is not None:
+            value = slider.handle(event)
+            if value is not None and value != self.settings.threshold:
+                self.set_threshold(value)
+
+    def handle_key(self, key: int) -> None:
+        if self.show_help:
+            self.show_help = False   # any key closes the help
+            return
+        s = self.settings
+        if key == pygame.K_q:
+            self.running = False
+        elif key in (pygame.K_h, pygame.K_F1):
+            self.show_help = True
+        elif key in (pygame.K_LEFT, pygame.K_MINUS, pygame.K_KP_MINUS):
+            self.set_threshold(s.threshold - THRESHOLD_STEP)
+        elif key in (pygame.K_RIGHT, pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS):
+            self.set_threshold(s.threshold + THRESHOLD_STEP)
+        elif key == pygame.K_t:
+            s.two_stage = not s.two_stage
+            self._settings_changed()
+            self.toast(self.t("toast_two_stage_on" if s.two_stage else "toast_two_stage_off"))
+        elif key == pygame.K_p:
+            self.flow.toggle_pause()
+        elif key in (pygame.K_f, pygame.K_F11):
+            self.toggle_fullscreen()
+        elif key == pygame.K_l:
+            s.language = LANGUAGES[(LANGUAGES.index(s.language) + 1) % len(LANGUAGES)]
+            self._settings_changed()
+        elif key == pygame.K_i:
+            s.show_stats = not s.show_stats
+            self._settings_changed()
+        elif key == pygame.K_s:
+            s.save_laugh_moment = not s.save_laugh_moment
+            self._settings_changed()
+            self.toast(self.t("toast_save_on", path=pictures_dir()) if s.save_laugh_moment else self.t("toast_save_off"))
+        elif key == pygame.K_m:
+            s.sound = self.sounds.enabled = not s.sound
+            self._settings_changed()
+            self.toast(self.t("toast_sound_on" if s.sound else "toast_sound_off"))
+        elif key == pygame.K_w:
+            self.watch_visible = not self.watch_visible
+        else:
+            self._phase_key(key)
+
+    def _phase_key(self, key: int) -> None:
+        phase, go = self.flow.phase, key in (pygame.K_RETURN, pygame.K_SPACE, pygame.K_KP_ENTER)
+        if phase is Phase.TITLE:
+            if key == pygame.K_ESCAPE:
+                self.running = False
+            elif key in (pygame.K_UP, pygame.K_DOWN):
+                step = 1 if key == pygame.K_DOWN else -1
+                self.menu_index = (self.menu_index + step) % len(TITLE_MENU)
+            elif key in (pygame.K_1, pygame.K_2, pygame.K_KP1, pygame.K_KP2):
+                self.menu_index = 0 if key in (pygame.K_1, pygame.K_KP1) else 1
+            elif go:
+                self._activate_menu()
+        elif phase is Phase.LAUGH and go:
+            self.flow.advance()
+        elif phase is Phase.RESULTS and go:
+            self.new_rank = None
+            self.flow.again()
+        elif phase is Phase.RESULTS and key == pygame.K_c:
+            self.start_game(self.flow.players)
+        elif key == pygame.K_ESCAPE:
+            self.flow.to_title()
+
+    def _activate_menu(self) -> None:
+        choice = TITLE_MENU[self.menu_index]
+        if choice == "menu_quit":
+            self.running = False
+        elif choice == "menu_practice":
+            self.start_game(1, practice=True)
+        else:
+            self.start_game(2 if choice == "menu_faceoff" else 1)
+
+    def start_game(self, players: int, practice: bool = False) -> None:
+        try:
+            self.host.start(players)
+        except SourceError as exc:   # e.g. the camera was unplugged while on the title screen
+            log.warning("%s", exc)
+            self.toast(str(exc))
+            return
+        self.new_rank = None
+        if practice:
+            self.flow.begin_practice(players)
+        else:
+            self.flow.begin(players)
+
+    def toggle_fullscreen(self) -> None:
+        try:
+            pygame.display.toggle_fullscreen()
+        except pygame.error as exc:
+            log.info("fullscreen not available: %s", exc)
+            return
+        self.settings.fullscreen = not self.settings.fullscreen
+        self._settings_changed()
+
+    # --- the clock ---------------------------------------------------------------------------
+    def step(self, now: float) -> None:
+        result = self.host.latest()
+        self._step_times.append(now)
+        if result is not None and result is not self._last_result:
+            self._result_times.append(now)
+            self._last_result = result
+        state = self.host.poll()
+        self._source_note = self._describe(state)
+        for event in self.flow.update(now, result):
+            self._on_event(event)
+        if (self.flow.phase is Phase.LAUGH and not self._laugh_handled
+                and self.flow.phase_time >= self.flow.config.laugh_flash_seconds):
+            self._laugh_handled = True
+            self._keep_laugh_moment()
+
+    def _describe(self, state: SourceState) -> str:
+        """A line for the screen about the source, '' while it is fine."""
+        if state.status is SourceStatus.LOST:
+            return self.t("camera_lost")
+        if state.status is SourceStatus.FAILED:
+            return state.message
+        return ""
+
+    def _on_event(self, event: Event) -> None:
+        if event in (Event.BEEP, Event.GO, Event.OUT, Event.WIN):
+            self.sounds.play(event.value)
+        elif event is Event.CALIBRATED:
+            self.host.set_baselines(self.flow.baselines)
+            self.toast(self.t("calib_done", values=" / ".join(f"{b:.2f}" for b in self.flow.baselines)))
+        elif event is Event.ROUND_OVER:
+            self._laugh_handled, self.laugh_note = False, ""
+            self._record_score()
+
+    def _record_score(self) -> None:
+        result = self.flow.result
+        if self.flow.players != 1 or self.flow.practice:
+            return
+        entry = ScoreEntry.now(result.seconds, self.flow.tracks[0].peak, self.settings.threshold,
+                               won=result.outcome is Outcome.SURVIVED)
+        self.new_rank = self.scores.add(entry)
+        problem = self.scores.save()
+        if problem:
+            log.warning("%s", problem)
+
+    def _keep_laugh_moment(self) -> None:
+        """Save the peak frame only when the player opted in; otherwise it stays in memory."""
+        track = self.flow.tracks[self.flow.result.losers[0]]
+        if not self.settings.save_laugh_moment or track.peak_frame is None:
+            return
+        try:
+            path = save_laugh_moment(track.peak_frame, pictures_dir())
+        except OSError as exc:
+            self.laugh_note = self.t("laugh_save_failed", error=exc)
+            log.warning("laugh moment not saved: %s", exc)
+            return
+        self.laugh_note = self.t("laugh_saved", path=path)
+        log.info("laugh moment saved to %s", path)
+
+    # --- drawing -----------------------------------------------------------------------------
+    def _state(self, now: float | None = None) -> ScreenState:
+        now = self.clock() if now is None else now
+        watch = self.watch
+        return ScreenState(
+            flow=self.flow, settings=self.settings, result=self.host.latest(), mirror=self.host.live,
+            watch_frame=watch.latest() if watch else None, watch_name=watch.name if watch else "",
+            watch_count=len(watch.clips) if watch else 0, watch_visible=self.watch_visible,
+            fps=per_second(self._step_times, now), infer_rate=per_second(self._result_times, now), toast=self._toast if now < self._toast_until else "",
+            show_help=self.show_help, menu_index=self.menu_index, scores=self.scores.entries,
+            new_rank=self.new_rank, laugh_note=self.laugh_note, source_note=self._source_note, now=now)
+
+    def draw(self, now: float) -> pygame.Surface:
+        self.screens.draw(self.surface, self._state(now))
+        return self.surface
+
+    def run(self) -> None:
+        """The 60 fps loop; returns when the player quits."""
+        ticker = pygame.time.Clock()
+        while self.running:
+            for event in pygame.event.get():
+                self.handle_event(event)
+            now = self.clock()
+            self.step(now)
+            self.draw(now)
+            pygame.display.flip()
+            ticker.tick(FPS)
+
+    def close(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
+        self.host.close()
+
+
+# --- command line --------------------------------------------------------------------------
+def add_game_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("windowed game")
+    group.add_argument("--watch", default=None, metavar="PATH",
+                       help="a video file or a folder of clips to play beside the camera view")
+    group.add_argument("--round-seconds", type=float, default=None,
+                       help="seconds to survive in a round (default: ui.round_seconds in the config)")
+    group.add_argument("--fullscreen", action="store_true", help="start in fullscreen")
+    group.add_argument("--screenshot", default=None, metavar="OUT.png",
+                       help="render the game screen from --source (practice mode) and save it after --frames")
+    group.add_argument("--frames", type=int, default=60, help="with --screenshot: frames to process first")
+
+
+def _open_window(fullscreen: bool) -> pygame.Surface:
+    pygame.display.init()
+    pygame.display.set_caption("웃참 · 웃음 참기 게임")
+    pygame.display.set_icon(theme.make_icon())
+    headless = pygame.display.get_driver() in ("dummy", "offscreen")
+    flags = 0 if headless else pygame.SCALED | pygame.RESIZABLE   # SCALED needs a real renderer
+    if fullscreen and not headless:
+        flags |= pygame.FULLSCREEN
+    return pygame.display.set_mode(theme.SCREEN_SIZE, flags)
+
+
+def run_game(args: argparse.Namespace) -> int:
+    """The windowed game for main.py; known user errors are raised for main() to print."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    config = load_config(args.config).with_overrides(args.threshold, True if args.two_stage else None)
+    rounds = load_round_settings(config, args.config)
+    if args.round_seconds is not None:
+        try:
+            rounds = replace(rounds, round_seconds=args.round_seconds)
+        except ConfigError as exc:
+            raise ConfigError(f"--round-seconds: {exc}") from None
+    if args.screenshot and args.frames < 1:
+        raise ConfigError(f"--frames must be at least 1, got {args.frames}")
+    configure_torch_threads(config.inference.torch_threads)
+    device = pick_device(config.inference.device)
+    model, _ = load_model(args.weights, device)
+    host = EngineHost(model, config, args.source, device)
+    pygame.font.init()
+    app = App(host, rounds, config.judge.calibration_s, config.judge.max_baseline, players=args.players)
+    if args.threshold is not None:
+        app.settings.threshold = snap_threshold(args.threshold)
+    if args.two_stage:
+        app.settings.two_stage = True
+    host.configure(app.settings.threshold, app.settings.two_stage)
+    try:
+        try:
+            app.surface = _open_window(args.fullscreen or app.settings.fullscreen)
+            app.settings.fullscreen = bool(args.fullscreen or app.settings.fullscreen)
+        except pygame.error as exc:
+            print(f"error: cannot open a window ({exc}); to play without one use --headless", file=sys.stderr)
+            return 2
+        if args.watch:
+            try:
+                app.watch = WatchPlayer.open(args.watch).start()
+            except WatchError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+        if args.screenshot:
+            return screenshot(app, host, args.players, Path(args.screenshot), args.frames)
+        host.start(args.players)
+        app.run()
+        return 0
+    finally:
+        app.close()
+        pygame.quit()
+
+
+def screenshot(app: App, host: EngineHost, players: int, out: Path, frames: int) -> int:
+    """Practice mode on the source, processed frame by frame; the screen after ``frames`` is saved."""
+    host.start_sync(players)
+    app.flow.begin_practice(players)
+    done = 0
+    while done < frames and host.step_sync() is not None:
+        done += 1
+        now = app.clock()
+        app.step(now)
+        app.draw(now)
+        pygame.display.flip()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pygame.image.save(app.surface, str(out))
+    print(f"saved {out} after {done} frames of {host.spec}")
+    return 0

@@ -1,0 +1,203 @@
+"""The real-time engine: camera frame in, one verdict per player out.
+
+    source --CaptureThread--> LatestSlot --InferenceThread--> Engine.process --> latest() / on_result
+                                          detect -> track -> crop -> model window -> judge
+
+``process(frame)`` is the whole per-frame path and runs without threads (tests,
+deterministic file runs via ``run``); ``start``/``stop`` run it on the threads.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+import numpy as np
+import torch
+
+from game.capture import CaptureThread, FrameSource, LatestSlot, SourceState, SourceStatus
+from game.config import GameConfig
+from game.inference import InferenceThread, PlayerModels, configure_torch_threads
+from game.judge import Judge
+from game.tracker import FaceFinder, PlayerTracker
+from game.types import EngineResult, Frame, PlayerResult
+from model.checkpoint import load_model, pick_device
+from model.face import FaceBox
+from model.network import SmileEmotionNet
+
+
+def _ms(start: float, end: float) -> float:
+    return (end - start) * 1000.0
+
+
+class Finder(Protocol):
+    """What the engine needs from a face detector (FaceFinder, or a stub in tests)."""
+
+    def find(self, rgb: np.ndarray) -> list[FaceBox]: ...
+
+    def crop(self, rgb: np.ndarray, box: FaceBox) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+class Engine:
+    def __init__(self, model: SmileEmotionNet, config: GameConfig, players: int = 1,
+                 finder: Finder | None = None, device: str | torch.device = "cpu"):
+        self.config = config
+        self.players = players
+        self.finder = finder if finder is not None else FaceFinder(model.config.preprocessing, config.tracking)
+        self.tracker = PlayerTracker(players, config.tracking)
+        self.models = PlayerModels(model, players, device)
+        self.judges = [Judge(config.judge, config.smoothing, config.analysis) for _ in range(players)]
+        self._latest: EngineResult | None = None
+        self._on_result: Callable[[EngineResult], None] | None = None
+        self._capture: CaptureThread | None = None
+        self._inference: InferenceThread | None = None
+
+    # -- the per-frame path ----------------------------------------------------------------
+    def process(self, frame: Frame) -> EngineResult:
+        """Detect, track, crop, run each player's model window, judge."""
+        t0 = time.perf_counter()
+        boxes = self.finder.find(frame.image)
+        t1 = time.perf_counter()
+        faces = self.tracker.update(boxes)
+        crops = [None if box is None else self.finder.crop(frame.image, box) for box in faces]
+        t2 = time.perf_counter()
+        predictions = []
+        for player, crop in enumerate(crops):
+            if crop is None:
+                self.models.reset(player)
+                predictions.append(None)
+            else:
+                predictions.append(self.models.push(player, crop))
+        t3 = time.perf_counter()
+        players = []
+        for judge, box, pred in zip(self.judges, faces, predictions):
+            judgement = judge.no_face() if pred is None else judge.judge(pred.smile, pred.emotion_probs,
+                                                                         frame.t_source)
+            players.append(PlayerResult(box, judgement))
+        t4 = time.perf_counter()
+        return EngineResult(
+            frame=frame, players=players, process_ms=_ms(t0, t4),
+            latency_ms=(time.monotonic() - frame.t_capture) * 1000.0,
+            stage_ms={"detect": _ms(t0, t1), "track_crop": _ms(t1, t2), "model": _ms(t2, t3),
+                      "judge": _ms(t3, t4)})
+
+    def reset(self) -> None:
+        """Forget every track, model window and judge state (new round, new source)."""
+        self.tracker.reset()
+        for player, judge in enumerate(self.judges):
+            self.models.reset(player)
+            judge.reset()
+
+    def run(self, source: FrameSource, max_frames: int | None = None) -> Iterator[EngineResult]:
+        """Every frame of ``source`` in order, on the calling thread (deterministic)."""
+        if self.running:
+            raise RuntimeError("the engine's threads are running; stop() before run()")
+        self.reset()
+        index = 0
+        try:
+            while max_frames is None or index < max_frames:
+                got = source.read()
+                if got is None:
+                    return
+                image, t_source = got
+                yield self.process(Frame(image, index, t_source, time.monotonic()))
+                index += 1
+        finally:
+            source.close()
+
+    # -- run-time settings (UI) -------------------------------------------------------------
+    def configure(self, threshold: float | None = None, two_stage: bool | None = None) -> None:
+        """Change the difficulty or the mode while playing; ConfigError if out of range."""
+        changes = {k: v for k, v in (("threshold", threshold), ("two_stage", two_stage)) if v is not None}
+        for judge in self.judges:
+            judge.settings = replace(judge.settings, **changes)
+
+    def set_baseline(self, baseline: float, player: int = 0) -> None:
+        """A player's resting smile (judge.baseline_from over the calibration seconds)."""
+        judge = self.judges[player]
+        judge.settings = replace(judge.settings, baseline=baseline)
+
+    # -- threads ----------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._inference is not None and self._inference.is_alive()
+
+    def start(self, source: FrameSource, realtime: bool = True,
+              on_result: Callable[[EngineResult], None] | None = None,
+              on_state: Callable[[SourceState], None] | None = None,
+              max_frames: int | None = None) -> None:
+        """Run capture and inference threads on ``source``. A file with realtime=False is
+        processed losslessly, frame by frame; otherwise only the newest frame is kept.
+        ``on_result`` is called on the inference thread for every processed frame."""
+        if self.running:
+            raise RuntimeError("the engine is already running")
+        self.reset()
+        self._latest, self._on_result = None, on_result
+        frames: LatestSlot[Frame] = LatestSlot(drop=realtime or source.live)
+        self._capture = CaptureThread(source, frames, self.config.source, realtime, on_state)
+        self._inference = InferenceThread(frames, self.process, self._publish, max_frames)
+        self._capture.start()
+        self._inference.start()
+
+    def _publish(self, result: EngineResult) -> None:
+        self._latest = result  # one reference assignment: safe to read from the UI thread
+        if self._on_result is not None:
+            self._on_result(result)
+
+    def latest(self) -> EngineResult | None:
+        """The newest result (None before the first); never blocks."""
+        return self._latest
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the run is over (source ended or failed, max_frames, error); True if it is."""
+        if self._inference is None:
+            return True
+        self._inference.join(timeout)
+        if self._inference.is_alive():
+            return False
+        if self._capture is not None:
+            self._capture.join(1.0)  # it sees the closed slot at its next frame
+        return True
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Stop both threads; True if they ended within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        for thread in (self._capture, self._inference):
+            if thread is not None:
+                thread.stop()
+        for thread in (self._capture, self._inference):
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t is not None and t.is_alive() for t in (self._capture, self._inference))
+
+    @property
+    def source_state(self) -> SourceState:
+        return self._capture.state if self._capture else SourceState(SourceStatus.STOPPED)
+
+    @property
+    def error(self) -> BaseException | None:
+        """An exception that ended the inference thread, if any."""
+        return self._inference.error if self._inference else None
+
+    @property
+    def frames_dropped(self) -> int:
+        return self._capture.slot.dropped if self._capture else 0
+
+    @property
+    def frames_processed(self) -> int:
+        return self._inference.processed if self._inference else 0
+
+    def close(self) -> None:
+        self.stop()
+        self.finder.close()
+
+
+def build_engine(weights: str | Path, config: GameConfig, players: int = 1) -> Engine:
+    """Load the checkpoint (CheckpointError if missing or bad) onto the configured device."""
+    configure_torch_threads(config.inference.torch_threads)
+    device = pick_device(config.inference.device)
+    model, _ = load_model(weights, device)
+    return Engine(model, config, players, device=device)

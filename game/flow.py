@@ -1,0 +1,258 @@
+"""The round as a state machine, free of pygame and threads:
+
+    TITLE -> CALIBRATE (neutral face, per player) -> COUNTDOWN -> PLAYING
+          -> LAUGH (someone laughed: the laugh moment) -> RESULTS
+          -> PLAYING ended by surviving or by hiding  -> RESULTS
+
+``update(now, result)`` is fed the newest EngineResult once per rendered frame
+(the same result may come several times: samples are taken once per engine
+frame) and returns the events the app turns into sounds and engine calls.
+Time is passed in, so tests script it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from model.face import FaceBox
+
+from game.judge import baseline_from
+from game.types import EngineResult, Verdict
+
+
+class Phase(str, Enum):
+    TITLE = "title"
+    CALIBRATE = "calibrate"
+    COUNTDOWN = "countdown"
+    PLAYING = "playing"
+    LAUGH = "laugh"
+    RESULTS = "results"
+
+
+class Outcome(str, Enum):
+    LAUGHED = "laughed"      # a player's verdict went OUT
+    SURVIVED = "survived"    # the timer ran out with every face straight
+    HID = "hid"              # a face stayed out of view too long
+
+
+class Event(str, Enum):
+    BEEP = "beep"                # a countdown number
+    GO = "go"                    # the round starts
+    CALIBRATED = "calibrated"    # baselines are ready (GameFlow.baselines)
+    OUT = "out"                  # someone laughed or hid
+    WIN = "win"                  # the round was survived
+    ROUND_OVER = "round_over"    # RoundResult ready (GameFlow.result)
+
+
+@dataclass
+class FlowConfig:
+    round_seconds: float = 30.0
+    calibration_seconds: float = 3.0
+    countdown_seconds: int = 3
+    face_missing_limit: float = 5.0   # longer than this without a face ends the round
+    stale_after: float = 1.0          # no new engine frame for this long: the camera is lagging
+    laugh_flash_seconds: float = 1.2  # OUT!!! flash; the laugh's peak is still tracked meanwhile
+    max_baseline: float = 0.5         # a smile held through calibration must not disarm the game
+    min_calibration_samples: int = 3
+
+
+@dataclass
+class PlayerTrack:
+    """One player's round: calibration samples, baseline and the laugh peak (memory only)."""
+
+    samples: list[float] = field(default_factory=list)
+    baseline: float = 0.0
+    peak: float = 0.0
+    peak_at: float = 0.0                  # round seconds at the peak
+    peak_frame: np.ndarray | None = None  # the camera frame at the peak; never written unless opted in
+    peak_box: FaceBox | None = None
+
+    def reset_peak(self) -> None:
+        self.peak, self.peak_at, self.peak_frame, self.peak_box = 0.0, 0.0, None, None
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    outcome: Outcome
+    losers: tuple[int, ...]   # player indices; () when the round was survived
+    seconds: float            # time survived (the round timer at the end)
+    players: int
+
+    @property
+    def winner(self) -> int | None:
+        """Face-off winner: the one player who did not lose."""
+        if self.players == 2 and len(self.losers) == 1:
+            return 1 - self.losers[0]
+        return None
+
+
+class GameFlow:
+    def __init__(self, config: FlowConfig = FlowConfig(), players: int = 1):
+        self.config = config
+        self.players = players
+        self.practice = False     # free play: verdicts are shown but nothing ends the round
+        self.phase = Phase.TITLE
+        self.paused = False
+        self.tracks = [PlayerTrack() for _ in range(players)]
+        self.result: RoundResult | None = None
+        self.elapsed = 0.0        # round timer: runs only while every face is in view
+        self.phase_time = 0.0     # unpaused seconds since the phase began
+        self.calibrated_for = 0.0  # seconds of calibration with every face in view
+        self.missing_for = 0.0    # seconds the current face gap has lasted
+        self.stale = False        # the engine has produced nothing recent
+        self.faces_ok = False
+        self._last_now: float | None = None
+        self._last_result: EngineResult | None = None
+        self._beeped: int | None = None   # the countdown number already beeped
+
+    # --- commands from the player ---------------------------------------------------------
+    def begin(self, players: int | None = None) -> None:
+        """Title -> calibration (a new game, new baselines)."""
+        if players is not None:
+            self.players = players
+        self.tracks = [PlayerTrack() for _ in range(self.players)]
+        self.calibrated_for, self.practice = 0.0, False
+        self._enter(Phase.CALIBRATE)
+
+    def begin_practice(self, players: int | None = None) -> None:
+        """Title -> free play at once, with the baselines the engine already has."""
+        if players is not None:
+            self.players = players
+        self.tracks = [PlayerTrack() for _ in range(self.players)]
+        self.practice = True
+        self._reset_round()
+        self._enter(Phase.PLAYING)
+
+    def again(self) -> None:
+        """Results -> a new round with the same baselines."""
+        self._reset_round()
+        self._enter(Phase.COUNTDOWN)
+
+    def advance(self) -> None:
+        """Leave the laugh moment for the results (once the OUT flash has played)."""
+        if self.phase is Phase.LAUGH and self.phase_time >= self.config.laugh_flash_seconds:
+            self._enter(Phase.RESULTS)
+
+    def to_title(self) -> None:
+        for track in self.tracks:
+            track.reset_peak()   # the laugh frame is dropped with the round
+        self._enter(Phase.TITLE)
+
+    def toggle_pause(self) -> None:
+        if self.phase in (Phase.CALIBRATE, Phase.COUNTDOWN, Phase.PLAYING):
+            self.paused = not self.paused
+
+    @property
+    def baselines(self) -> list[float]:
+        return [t.baseline for t in self.tracks]
+
+    @property
+    def countdown_number(self) -> int:
+        return max(0, math.ceil(self.config.countdown_seconds - self.phase_time))
+
+    @property
+    def calibration_left(self) -> float:
+        return max(0.0, self.config.calibration_seconds - self.calibrated_for)
+
+    @property
+    def forfeit_in(self) -> float:
+        return max(0.0, self.config.face_missing_limit - self.missing_for)
+
+    # --- the clock --------------------------------------------------------------------------
+    def update(self, now: float, result: EngineResult | None) -> list[Event]:
+        dt = 0.0 if self._last_now is None else min(0.25, max(0.0, now - self._last_now))
+        self._last_now = now
+        fresh = result is not None and result is not self._last_result
+        self._last_result = result
+        self.stale = result is None or now - result.frame.t_capture > self.config.stale_after
+        self.faces_ok = not self.stale and len(result.players) >= self.players and all(
+            p.box is not None for p in result.players[:self.players])
+        if self.paused or self.phase is Phase.TITLE:
+            return []
+        self.phase_time += dt
+        step = {Phase.CALIBRATE: self._calibrate, Phase.COUNTDOWN: self._countdown,
+                Phase.PLAYING: self._play, Phase.LAUGH: self._laugh}.get(self.phase)
+        return step(dt, result, fresh) if step else []
+
+    def _calibrate(self, dt: float, result: EngineResult | None, fresh: bool) -> list[Event]:
+        if not self.faces_ok:
+            return []
+        self.calibrated_for += dt
+        if fresh:
+            for track, player in zip(self.tracks, result.players):
+                track.samples.append(player.judgement.smile)
+        enough = all(len(t.samples) >= self.config.min_calibration_samples for t in self.tracks)
+        if self.calibrated_for < self.config.calibration_seconds or not enough:
+            return []
+        for track in self.tracks:
+            track.baseline = baseline_from(track.samples, self.config.max_baseline)
+        self._reset_round()
+        self._enter(Phase.COUNTDOWN)
+        return [Event.CALIBRATED]
+
+    def _countdown(self, dt: float, result: EngineResult | None, fresh: bool) -> list[Event]:
+        if self.countdown_number == 0:
+            self._enter(Phase.PLAYING)
+            return [Event.GO]
+        if self.countdown_number != self._beeped:
+            self._beeped = self.countdown_number
+            return [Event.BEEP]
+        return []
+
+    def _play(self, dt: float, result: EngineResult | None, fresh: bool) -> list[Event]:
+        if self.stale:
+            return []
+        if not self.faces_ok:
+            self.missing_for += dt
+            if self.practice or self.missing_for < self.config.face_missing_limit:
+                return []
+            hidden = tuple(i for i in range(self.players)
+                           if i >= len(result.players) or result.players[i].box is None)
+            return self._finish(Outcome.HID, hidden)
+        self.missing_for = 0.0
+        self.elapsed += dt
+        if self.practice:
+            return []
+        if fresh:
+            self._track_peaks(result, range(self.players))
+        laughed = tuple(i for i, p in enumerate(result.players[:self.players]) if p.judgement.verdict is Verdict.OUT)
+        if laughed:
+            return self._finish(Outcome.LAUGHED, laughed)
+        if self.elapsed >= self.config.round_seconds:
+            self.elapsed = self.config.round_seconds
+            return self._finish(Outcome.SURVIVED, ())
+        return []
+
+    def _laugh(self, dt: float, result: EngineResult | None, fresh: bool) -> list[Event]:
+        # The verdict flips on the way up; the laugh peaks a moment later, so keep looking.
+        if fresh and not self.stale and self.phase_time <= self.config.laugh_flash_seconds:
+            self._track_peaks(result, self.result.losers)
+        return []
+
+    def _track_peaks(self, result: EngineResult, players) -> None:
+        for i in players:
+            if i >= len(result.players):
+                continue
+            player = result.players[i]
+            track = self.tracks[i]
+            if player.box is not None and player.judgement.smile_smoothed >= track.peak:
+                track.peak, track.peak_at = player.judgement.smile_smoothed, self.elapsed
+                track.peak_frame, track.peak_box = result.frame.image, player.box
+
+    def _finish(self, outcome: Outcome, losers: tuple[int, ...]) -> list[Event]:
+        self.result = RoundResult(outcome, losers, self.elapsed, self.players)
+        self._enter(Phase.LAUGH if outcome is Outcome.LAUGHED else Phase.RESULTS)
+        return [Event.WIN if outcome is Outcome.SURVIVED else Event.OUT, Event.ROUND_OVER]
+
+    def _reset_round(self) -> None:
+        self.elapsed, self.missing_for, self.result, self._beeped = 0.0, 0.0, None, None
+        for track in self.tracks:
+            track.reset_peak()
+
+    def _enter(self, phase: Phase) -> None:
+        self.phase = phase
+        self.phase_time = 0.0
+        self.paused = False

@@ -1,0 +1,252 @@
+"""Every word the player reads, in Korean (default) and English.
+
+Screens never hold literal text: they ask ``text(lang, key, **values)`` so a
+language switch changes the whole game at once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from model.labels import EMOTIONS, HAPPY, NEUTRAL, DISGUST
+
+from game.types import Analysis, Judgement
+
+LANGUAGES = ("ko", "en")
+
+# Display order of the emotion bars (the design's mock-up: neutral first, then FER2013 order).
+EMOTION_DISPLAY_ORDER: tuple[int, ...] = (NEUTRAL,) + tuple(i for i in range(len(EMOTIONS)) if i != NEUTRAL)
+
+EMOTION_NAMES: dict[str, dict[str, str]] = {
+    "ko": {"angry": "분노", "disgust": "혐오", "fear": "공포", "happy": "행복",
+           "sad": "슬픔", "surprise": "놀람", "neutral": "중립"},
+    "en": {"angry": "Anger", "disgust": "Disgust", "fear": "Fear", "happy": "Happy",
+           "sad": "Sad", "surprise": "Surprise", "neutral": "Neutral"},
+}
+
+STRINGS: dict[str, dict[str, str]] = {
+    "ko": {
+        "game_title": "웃음 참기 게임",
+        "tagline": "웃으면 지는 거예요. 끝까지 참아 보세요!",
+        "gauge_title": "판정 게이지 (Head 1: Smile Detection)",
+        "gauge_inactive": "비활성: 행복하지 않음 (행복 {happy}%)",
+        "threshold": "임계값",
+        "emotion_title": "감정 상태 (Head 2: Emotion)",
+        "analysis": "분석:",
+        "mode_simple": "단순 모드",
+        "mode_two_stage": "2단계 검증",
+        "verdict_OUT": "OUT!!!",
+        "verdict_SAFE": "SAFE",
+        "verdict_NO_FACE": "얼굴 없음",
+        "stats": "FPS {fps:.0f} · 추론 {infer:.0f}/s · 처리 {process:.0f} ms · 지연 {latency:.0f} ms",
+        "menu_solo": "1인 플레이",
+        "menu_faceoff": "2인 대결",
+        "menu_practice": "연습 모드",
+        "menu_quit": "종료",
+        "menu_hint": "Enter: 시작 · 1/2: 인원 · H: 도움말",
+        "players_n": "{n}인",
+        "watch_none": "볼 영상: 없음 (파일이나 폴더를 창에 끌어다 놓으세요)",
+        "watch_some": "볼 영상: {name} ({count}개)",
+        "save_on": "웃는 순간 저장: 켜짐",
+        "save_off": "웃는 순간 저장: 꺼짐 (S)",
+        "calib_title": "보정 중: 무표정을 유지하세요",
+        "calib_sub": "평소 표정을 기준으로 삼아요. {left:.1f}초 남음",
+        "calib_done": "기준값 {values}",
+        "countdown_go": "시작!",
+        "timer": "{elapsed:.1f} / {total:.0f}초",
+        "practice_timer": "연습 {elapsed:.1f}초",
+        "practice_hint": "연습 모드: 판정만 보여 주고 라운드는 끝나지 않아요 · Esc: 처음으로",
+        "play_hint": "P: 일시정지 · -/+: 임계값 · H: 도움말",
+        "play_hint_best": "최고 기록 {best} · P: 일시정지 · H: 도움말",
+        "seconds": "{value:.1f}초",
+        "gauge_short": "판정 게이지",
+        "emotion_short": "감정 상태",
+        "rank_entered": "{rank}위 기록!",
+        "col_rank": "순위", "col_time": "버틴 시간", "col_peak": "최고 웃음", "col_threshold": "임계값",
+        "col_date": "날짜",
+        "result_win": "승리", "result_lose": "패배", "result_tie": "무승부",
+        "no_face_hold": "얼굴이 보이지 않아요! 화면으로 돌아오세요",
+        "no_face_prompt": "얼굴이 보이지 않아요! 화면으로 돌아오세요 ({left:.0f}초)",
+        "stale_prompt": "카메라 신호를 기다리는 중…",
+        "paused": "일시정지",
+        "paused_hint": "P: 계속하기",
+        "laugh_title": "웃었다!",
+        "laugh_peak": "최고 웃음 {peak:.2f}",
+        "laugh_time": "{seconds:.1f}초 버팀",
+        "laugh_saved": "저장됨: {path}",
+        "laugh_save_failed": "저장 실패: {error}",
+        "laugh_private": "이 사진은 저장되지 않아요 (S로 저장 켜기)",
+        "continue_hint": "Enter: 계속",
+        "result_laughed": "웃음 참기 실패!",
+        "result_survived": "성공! 끝까지 참았어요",
+        "result_hid": "숨으면 안 돼요! 실격",
+        "result_winner": "P{n} 승리!",
+        "result_draw": "무승부!",
+        "result_detail": "버틴 시간 {seconds:.1f}초 · 최고 웃음 {peak:.2f}",
+        "new_record": "새 기록!",
+        "scores_title": "최고 기록",
+        "scores_empty": "아직 기록이 없어요",
+        "results_hint": "Enter: 다시 · C: 다시 보정 · Esc: 처음으로",
+        "player": "P{n}",
+        "help_title": "조작법",
+        "help_close": "아무 키나 누르면 닫힙니다",
+        "key_threshold": "임계값 ±0.05 (슬라이더 끌기도 가능)",
+        "key_two_stage": "2단계 검증 켜기/끄기",
+        "key_pause": "일시정지",
+        "key_fullscreen": "전체 화면",
+        "key_language": "한국어 / English",
+        "key_stats": "FPS·지연 표시",
+        "key_save": "웃는 순간 사진 저장 켜기/끄기",
+        "key_watch": "볼 영상 표시/숨기기 (창에 끌어다 놓아 열기)",
+        "key_sound": "소리 켜기/끄기",
+        "key_recalibrate": "다시 보정 (결과 화면에서)",
+        "key_help": "도움말",
+        "key_start": "시작 / 계속",
+        "key_back": "처음 화면으로",
+        "key_quit": "종료",
+        "toast_threshold": "임계값 {value:.2f}",
+        "toast_two_stage_on": "2단계 검증 켜짐",
+        "toast_two_stage_off": "2단계 검증 꺼짐 (단순 모드)",
+        "toast_save_on": "웃는 순간 저장 켜짐: {path}",
+        "toast_save_off": "웃는 순간 저장 꺼짐",
+        "toast_sound_on": "소리 켜짐",
+        "toast_sound_off": "소리 꺼짐",
+        "toast_watch": "볼 영상: {name}",
+        "toast_watch_error": "영상을 열 수 없어요: {error}",
+        "camera_lost": "카메라 연결이 끊겼어요. 다시 연결하는 중…",
+    },
+    "en": {
+        "game_title": "Try Not to Laugh",
+        "tagline": "Laugh and you lose. Keep a straight face!",
+        "gauge_title": "Verdict gauge (Head 1: Smile Detection)",
+        "gauge_inactive": "Inactive: not happy (happy {happy}%)",
+        "threshold": "Threshold",
+        "emotion_title": "Emotional state (Head 2: Emotion)",
+        "analysis": "Analysis:",
+        "mode_simple": "Simple mode",
+        "mode_two_stage": "Two-stage check",
+        "verdict_OUT": "OUT!!!",
+        "verdict_SAFE": "SAFE",
+        "verdict_NO_FACE": "NO FACE",
+        "stats": "FPS {fps:.0f} · infer {infer:.0f}/s · process {process:.0f} ms · latency {latency:.0f} ms",
+        "menu_solo": "1 player",
+        "menu_faceoff": "2-player face-off",
+        "menu_practice": "Practice",
+        "menu_quit": "Quit",
+        "menu_hint": "Enter: start · 1/2: players · H: help",
+        "players_n": "{n}P",
+        "watch_none": "Watch: none (drop a video file or folder on the window)",
+        "watch_some": "Watch: {name} ({count} clips)",
+        "save_on": "Save laugh moment: on",
+        "save_off": "Save laugh moment: off (S)",
+        "calib_title": "Calibrating: keep a neutral face",
+        "calib_sub": "Your resting face becomes the baseline. {left:.1f} s left",
+        "calib_done": "Baseline {values}",
+        "countdown_go": "GO!",
+        "timer": "{elapsed:.1f} / {total:.0f} s",
+        "practice_timer": "Practice {elapsed:.1f} s",
+        "practice_hint": "Practice: verdicts are shown, the round never ends · Esc: title",
+        "play_hint": "P: pause · -/+: threshold · H: help",
+        "play_hint_best": "Best {best} · P: pause · H: help",
+        "seconds": "{value:.1f} s",
+        "gauge_short": "Smile gauge",
+        "emotion_short": "Emotions",
+        "rank_entered": "Rank #{rank}!",
+        "col_rank": "#", "col_time": "Survived", "col_peak": "Peak smile", "col_threshold": "Threshold",
+        "col_date": "Date",
+        "result_win": "Win", "result_lose": "Lose", "result_tie": "Draw",
+        "no_face_hold": "Face not found! Come back into view",
+        "no_face_prompt": "Face not found! Come back into view ({left:.0f} s)",
+        "stale_prompt": "Waiting for the camera…",
+        "paused": "Paused",
+        "paused_hint": "P: resume",
+        "laugh_title": "You laughed!",
+        "laugh_peak": "Peak smile {peak:.2f}",
+        "laugh_time": "Survived {seconds:.1f} s",
+        "laugh_saved": "Saved: {path}",
+        "laugh_save_failed": "Could not save: {error}",
+        "laugh_private": "This picture is not saved (S turns saving on)",
+        "continue_hint": "Enter: continue",
+        "result_laughed": "You laughed!",
+        "result_survived": "You made it! Straight face to the end",
+        "result_hid": "No hiding! Disqualified",
+        "result_winner": "Player {n} wins!",
+        "result_draw": "Draw!",
+        "result_detail": "Survived {seconds:.1f} s · peak smile {peak:.2f}",
+        "new_record": "New record!",
+        "scores_title": "High scores",
+        "scores_empty": "No scores yet",
+        "results_hint": "Enter: again · C: recalibrate · Esc: title",
+        "player": "P{n}",
+        "help_title": "Controls",
+        "help_close": "Press any key to close",
+        "key_threshold": "Threshold ±0.05 (or drag the slider)",
+        "key_two_stage": "Two-stage check on/off",
+        "key_pause": "Pause",
+        "key_fullscreen": "Fullscreen",
+        "key_language": "한국어 / English",
+        "key_stats": "FPS / latency readout",
+        "key_save": "Save laugh-moment pictures on/off",
+        "key_watch": "Show/hide the watch video (drop a file on the window)",
+        "key_sound": "Sound on/off",
+        "key_recalibrate": "Calibrate again (on the results)",
+        "key_help": "Help",
+        "key_start": "Start / continue",
+        "key_back": "Back to the title",
+        "key_quit": "Quit",
+        "toast_threshold": "Threshold {value:.2f}",
+        "toast_two_stage_on": "Two-stage check on",
+        "toast_two_stage_off": "Two-stage check off (simple mode)",
+        "toast_save_on": "Laugh moments are saved to {path}",
+        "toast_save_off": "Laugh moments are not saved",
+        "toast_sound_on": "Sound on",
+        "toast_sound_off": "Sound off",
+        "toast_watch": "Watching: {name}",
+        "toast_watch_error": "Cannot open the video: {error}",
+        "camera_lost": "The camera was lost. Reconnecting…",
+    },
+}
+
+# The reading of both heads, as a headline and the two numbers behind it.
+_ANALYSIS: dict[str, dict[Analysis, tuple[str, str]]] = {
+    "ko": {
+        Analysis.GENUINE: ("진심으로 웃고 있습니다!", "(행복 {happy}% + 웃음 {smile}% = 감정 표정 일치)"),
+        Analysis.FORCED: ("억지 웃음이네요!", "(중립 {neutral}% + 웃음 {smile}% = 표정만 웃는 중)"),
+        Analysis.HOLDING_BACK: ("웃음을 참고 있군요!", "(행복 {happy}% + 웃음 {smile}% = 속으로 웃는 중)"),
+        Analysis.SNEER: ("비웃고 있나요?", "(혐오 {disgust}% + 웃음 {smile}% = 비웃음)"),
+        Analysis.CALM: ("평온한 표정입니다.", "({top} {top_pct}% · 웃음 {smile}%)"),
+        Analysis.NO_FACE: ("얼굴을 찾고 있어요…", ""),
+    },
+    "en": {
+        Analysis.GENUINE: ("A genuine laugh!", "(happy {happy}% + smile {smile}% = emotion and face agree)"),
+        Analysis.FORCED: ("A forced smile!", "(neutral {neutral}% + smile {smile}% = only the face smiles)"),
+        Analysis.HOLDING_BACK: ("Holding back a laugh!", "(happy {happy}% + smile {smile}% = laughing inside)"),
+        Analysis.SNEER: ("Is that a sneer?", "(disgust {disgust}% + smile {smile}% = smiling with disgust)"),
+        Analysis.CALM: ("A calm face.", "({top} {top_pct}% · smile {smile}%)"),
+        Analysis.NO_FACE: ("Looking for a face…", ""),
+    },
+}
+
+
+def text(lang: str, key: str, **values) -> str:
+    """The string ``key`` in ``lang`` (Korean when the language is unknown)."""
+    table = STRINGS.get(lang, STRINGS["ko"])
+    return table[key].format(**values) if values else table[key]
+
+
+def emotion_name(lang: str, index: int) -> str:
+    return EMOTION_NAMES.get(lang, EMOTION_NAMES["ko"])[EMOTIONS[index]]
+
+
+def analysis_lines(lang: str, judgement: Judgement) -> tuple[str, str]:
+    """(headline, numbers) for the judgement's Analysis, e.g. ('진심으로 웃고 있습니다!',
+    '(행복 88% + 웃음 82% = 감정 표정 일치)')."""
+    headline, detail = _ANALYSIS.get(lang, _ANALYSIS["ko"])[judgement.analysis]
+    probs = np.asarray(judgement.emotion_probs, dtype=float)
+    top = int(np.argmax(probs)) if probs.size else NEUTRAL
+
+    def pct(p: float) -> int:
+        return int(round(100 * p))
+
+    return headline, detail.format(
+        smile=pct(judgement.smile_smoothed), happy=pct(probs[HAPPY]), neutral=pct(probs[NEUTRAL]),
+        disgust=pct(probs[DISGUST]), top=emotion_name(lang, top), top_pct=pct(probs[top]))

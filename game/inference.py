@@ -1,0 +1,100 @@
+"""The model side of the engine: one streaming window per player over one shared
+network, the torch thread budget, and the inference thread that turns the newest
+frame into the newest result."""
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+from game.capture import LatestSlot
+from game.types import EngineResult, Frame
+from model.network import Prediction, SmileEmotionNet, StreamingModel
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def default_torch_threads(cpu_count: int | None = None) -> int:
+    """Half the cores, at most 4: capture, decoding and face detection need the rest,
+    and a 64-px MobileNet gains little from more threads."""
+    return max(1, min(4, (cpu_count or usable_cpus()) // 2))
+
+
+def configure_torch_threads(threads: int = 0) -> int:
+    """Set torch's intra-op threads (0: default_torch_threads()); returns the count."""
+    n = threads or default_torch_threads()
+    torch.set_num_threads(n)
+    return n
+
+
+def fold_batchnorm(model: SmileEmotionNet) -> SmileEmotionNet:
+    """An eval-mode copy with every Conv2d -> BatchNorm2d pair merged into one conv:
+    the same outputs up to float rounding, and the 64-px backbone runs ~40% faster."""
+    folded = copy.deepcopy(model).eval()
+    for seq in [m for m in folded.modules() if isinstance(m, nn.Sequential)]:
+        for i in range(len(seq) - 1):
+            if isinstance(seq[i], nn.Conv2d) and isinstance(seq[i + 1], nn.BatchNorm2d):
+                seq[i] = fuse_conv_bn_eval(seq[i], seq[i + 1])
+                seq[i + 1] = nn.Identity()
+    return folded
+
+
+class PlayerModels:
+    """A StreamingModel window per player over one shared (BatchNorm-folded) network;
+    the caller's model is left untouched."""
+
+    def __init__(self, model: SmileEmotionNet, players: int, device: str | torch.device = "cpu"):
+        folded = fold_batchnorm(model)
+        self.windows = [StreamingModel(folded, device) for _ in range(players)]
+
+    def push(self, player: int, crop: np.ndarray) -> Prediction:
+        return self.windows[player].push(crop)
+
+    def reset(self, player: int) -> None:
+        self.windows[player].reset()
+
+
+class InferenceThread(threading.Thread):
+    """Takes the newest frame from ``frames``, runs ``process`` on it and publishes the
+    result, until the frames run out, ``max_frames`` are done, or stop() is called.
+    An error in ``process`` ends the thread and is kept in ``error``."""
+
+    def __init__(self, frames: LatestSlot[Frame], process: Callable[[Frame], EngineResult],
+                 publish: Callable[[EngineResult], None], max_frames: int | None = None):
+        super().__init__(name="inference", daemon=True)
+        self.frames, self.process, self.publish = frames, process, publish
+        self.max_frames = max_frames
+        self.processed = 0
+        self.error: BaseException | None = None
+        self._stop_event = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.is_set():
+                if self.max_frames is not None and self.processed >= self.max_frames:
+                    break
+                frame = self.frames.get(timeout=0.1)
+                if frame is None:
+                    if self.frames.finished:
+                        break
+                    continue
+                self.publish(self.process(frame))
+                self.processed += 1
+        except Exception as exc:  # kept for the caller; the capture side is told to stop below
+            self.error = exc
+        finally:
+            self.frames.close()

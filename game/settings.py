@@ -1,0 +1,142 @@
+"""The player's settings, kept between runs in ``<config dir>/settings.json``.
+
+The config dir is ``$UTCHAM_CONFIG_DIR`` (tests), else ``$XDG_CONFIG_HOME/utcham``,
+else ``~/.config/utcham``. A bad file or value never stops the game: it is
+reported in one line and the default is used instead.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from game.i18n import LANGUAGES
+
+THRESHOLD_MIN, THRESHOLD_MAX, THRESHOLD_STEP = 0.5, 0.9, 0.05
+
+
+def snap_threshold(value: float) -> float:
+    """Nearest 0.05 step inside 0.5–0.9."""
+    steps = round((float(value) - THRESHOLD_MIN) / THRESHOLD_STEP)
+    steps = max(0, min(steps, round((THRESHOLD_MAX - THRESHOLD_MIN) / THRESHOLD_STEP)))
+    return round(THRESHOLD_MIN + steps * THRESHOLD_STEP, 2)
+
+
+def config_dir() -> Path:
+    if os.environ.get("UTCHAM_CONFIG_DIR"):
+        return Path(os.environ["UTCHAM_CONFIG_DIR"])
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "utcham"
+
+
+def pictures_dir() -> Path:
+    """Where saved laugh moments go: ~/Pictures/utcham when ~/Pictures exists, else the data dir."""
+    if os.environ.get("XDG_PICTURES_DIR"):
+        return Path(os.environ["XDG_PICTURES_DIR"]) / "utcham"
+    pictures = Path.home() / "Pictures"
+    if pictures.is_dir():
+        return pictures / "utcham"
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "utcham" / "laughs"
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """A crash mid-write never leaves a half file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=2)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def read_json(path: Path) -> tuple[object | None, str | None]:
+    """-> (data, None), (None, None) when the file does not exist, (None, message) when it is bad."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, None
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{path}: unreadable ({type(exc).__name__}); using defaults"
+    try:
+        return json.loads(raw), None
+    except json.JSONDecodeError as exc:
+        return None, f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}); using defaults"
+
+
+@dataclass
+class Settings:
+    threshold: float = 0.80
+    two_stage: bool = False
+    language: str = "ko"
+    show_stats: bool = True
+    fullscreen: bool = False
+    sound: bool = True
+    save_laugh_moment: bool = False   # privacy: frames leave memory only when this is on
+
+    def validated(self) -> tuple["Settings", list[str]]:
+        """A copy with every bad value replaced by its default, and one message per bad value."""
+        default, clean, problems = Settings(), Settings(), []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            ok = _VALIDATORS[f.name](value)
+            if ok is None:
+                problems.append(f"{f.name}={value!r} is not valid; using {getattr(default, f.name)!r}")
+            else:
+                setattr(clean, f.name, ok)
+        return clean, problems
+
+
+def _valid_bool(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _valid_threshold(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not THRESHOLD_MIN - 1e-9 <= value <= THRESHOLD_MAX + 1e-9:
+        return None
+    return snap_threshold(value)
+
+
+_VALIDATORS = {
+    "threshold": _valid_threshold,
+    "two_stage": _valid_bool,
+    "language": lambda v: v if v in LANGUAGES else None,
+    "show_stats": _valid_bool,
+    "fullscreen": _valid_bool,
+    "sound": _valid_bool,
+    "save_laugh_moment": _valid_bool,
+}
+
+
+class SettingsStore:
+    """Loads and saves Settings at ``path`` (default: ``config_dir()/settings.json``)."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or config_dir() / "settings.json"
+
+    def load(self) -> tuple[Settings, list[str]]:
+        """-> (settings, messages about anything that was replaced by a default)."""
+        data, problem = read_json(self.path)
+        if data is None:
+            return Settings(), [problem] if problem else []
+        if not isinstance(data, dict):
+            return Settings(), [f"{self.path}: expected a JSON object, got {type(data).__name__}; using defaults"]
+        known = {f.name for f in fields(Settings)}
+        settings = Settings(**{k: v for k, v in data.items() if k in known})
+        settings, problems = settings.validated()
+        return settings, [f"{self.path}: {p}" for p in problems]
+
+    def save(self, settings: Settings) -> str | None:
+        """Write the settings; -> a one-line message when that fails (read-only home), else None."""
+        try:
+            write_json_atomic(self.path, asdict(settings))
+        except OSError as exc:
+            return f"{self.path}: cannot save settings ({exc.strerror or type(exc).__name__})"
+        return None

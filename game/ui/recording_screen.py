@@ -1,0 +1,312 @@
+"""The in-game recording mode: a consent page (Korean and English), the guided prompts over
+the live camera, and a summary. It records through game/recording.py, so the game writes
+the same clips, sidecar and manifest rows as ``python -m game.record``.
+
+Self-contained: the app makes a RecordingScreen when the player chooses to record, keeps
+the engine running on one player, and each frame passes it the events, the engine's newest
+result and the surface::
+
+    screen.handle_event(event)          # True when the screen used the event
+    screen.update(host.latest())        # records from the engine's tracked face
+    screen.draw(surface, host.latest(), lang, mirror=host.live)
+    if screen.finished: screen.close(); back to the title
+
+Nothing is written before the player presses Enter on the consent page.
+"""
+from __future__ import annotations
+
+from enum import Enum
+import pygame
+
+from game.recording import (CROP_SIZE, ClipRecord, Consent, GuidedRecording, Plan, RecordingError,
+                            RecordingStore, Session, Step, check_player, consent_text, now_iso)
+from game.i18n import emotion_name
+from game.types import EngineResult
+from model.data.errors import DatasetError
+from game.ui import theme
+from game.ui.theme import Fonts, draw_text, fit_text, panel, wrap_text
+from game.ui.widgets import CameraView
+from model.face import square_crop
+from model.labels import emotion_index
+
+W, H = theme.SCREEN_SIZE
+MIN_CLIP_FRAMES = 10        # one model window
+FALLBACK_RATE = 15.0        # results per second assumed before the engine's rate is known
+
+TEXT = {
+    "ko": {
+        "consent_title": "녹화 동의 · Recording consent",
+        "player_id": "플레이어 ID",
+        "agree": "[Enter] 동의하고 녹화 시작",
+        "decline": "[Esc] 동의하지 않음",
+        "bad_id": "ID는 글자(한글 가능)·숫자·_ - . 로 1~64자, 글자나 숫자로 시작해야 합니다.",
+        "recording": "녹화 중 · 플레이어 {player}",
+        "prompt_n": "표정 {i}/{n}",
+        "label": "라벨: 웃음 {smile:g} · 감정 {emotion}",
+        "get_ready": "준비하세요",
+        "clip_n": "클립 {k}/{n} 녹화 중",
+        "no_face": "얼굴이 보이지 않습니다. 카메라를 바라봐 주세요.",
+        "stop_hint": "[Esc] 그만하기 (완료된 클립은 저장됩니다)",
+        "done_title": "녹화 완료",
+        "saved": "클립 {n}개를 저장했습니다: {folder}",
+        "nothing": "저장된 클립이 없습니다.",
+        "delete_hint": "삭제: python -m game.record delete --player {player} --out {out}",
+        "back": "[Enter] 돌아가기",
+        "write_error": "저장 실패: {error}",
+    },
+    "en": {
+        "consent_title": "Recording consent · 녹화 동의",
+        "player_id": "Player ID",
+        "agree": "[Enter] Agree and record",
+        "decline": "[Esc] Decline",
+        "bad_id": "The ID takes 1-64 letters (Hangul too), digits, _ - . and starts with a letter or digit.",
+        "recording": "Recording · player {player}",
+        "prompt_n": "Expression {i}/{n}",
+        "label": "Label: smile {smile:g} · emotion {emotion}",
+        "get_ready": "Get ready",
+        "clip_n": "Recording clip {k}/{n}",
+        "no_face": "No face in view. Please look at the camera.",
+        "stop_hint": "[Esc] Stop (finished clips are kept)",
+        "done_title": "Recording finished",
+        "saved": "Saved {n} clip(s) to {folder}",
+        "nothing": "No clip was saved.",
+        "delete_hint": "Delete: python -m game.record delete --player {player} --out {out}",
+        "back": "[Enter] Back",
+        "write_error": "Could not save: {error}",
+    },
+}
+
+
+class Stage(str, Enum):
+    CONSENT = "consent"
+    RECORDING = "recording"
+    DONE = "done"
+
+
+class RecordingScreen:
+    """Consent, guided recording and summary; ``finished`` tells the app to leave."""
+
+    def __init__(self, fonts: Fonts, store: RecordingStore, crop_margin: float, player: str = "",
+                 plan: Plan = Plan(), clip_seconds: float = 2.0, source: str = "camera"):
+        """crop_margin: the model checkpoint's (model.config.preprocessing.crop_margin);
+        source: what the engine reads (named in the session file)."""
+        self.fonts, self.store, self.crop_margin, self.source = fonts, store, crop_margin, source
+        self.plan, self.clip_seconds = plan, clip_seconds
+        self.player = player
+        self.stage = Stage.CONSENT
+        self.finished = False
+        self.id_rejected = False              # Enter with an ID that cannot name a folder
+        self.error = ""                       # why the recordings could not be saved
+        self.session: Session | None = None
+        self.guided: GuidedRecording | None = None
+        self.clips: list[ClipRecord] = []
+        self.face_missing = False
+        self._last: EngineResult | None = None
+        self._t_first: float | None = None   # source time of the first result seen (for the rate)
+        self._seen = 0
+        self.camera = CameraView(pygame.Rect(40, 84, 760, 570), fonts)
+        self.agree_button = pygame.Rect(330, 640, 400, 52)
+        self.decline_button = pygame.Rect(750, 640, 260, 52)
+
+    # -- input --------------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.TEXTINPUT and self.stage is Stage.CONSENT:
+            self.player = (self.player + event.text)[:64]
+            self.id_rejected = False
+            return True
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.stage is Stage.CONSENT:
+            if self.agree_button.collidepoint(event.pos):
+                self.agree()
+            elif self.decline_button.collidepoint(event.pos):
+                self.finished = True
+            return True
+        if event.type != pygame.KEYDOWN:
+            return event.type in (pygame.TEXTINPUT, pygame.TEXTEDITING, pygame.MOUSEBUTTONDOWN)
+        enter = event.key in (pygame.K_RETURN, pygame.K_KP_ENTER)
+        if self.stage is Stage.CONSENT:
+            if event.key == pygame.K_BACKSPACE:
+                self.player = self.player[:-1]
+            elif enter:
+                self.agree()
+            elif event.key == pygame.K_ESCAPE:
+                self.finished = True   # declined: nothing was written
+        elif self.stage is Stage.RECORDING and event.key == pygame.K_ESCAPE:
+            self._finish()
+        elif self.stage is Stage.DONE and (enter or event.key == pygame.K_ESCAPE):
+            self.finished = True
+        return True   # every key belongs to this screen while it is open (typing an ID)
+
+    def agree(self) -> None:
+        """The player pressed Enter on the consent page: start the session."""
+        try:
+            player = check_player(self.player.strip())
+        except RecordingError:
+            self.id_rejected = True
+            return
+        try:
+            self.store.read_rows()   # a manifest that cannot be appended to stops us before recording
+        except DatasetError as exc:
+            self.error = str(exc)
+            return
+        consent = Consent(player, now_iso(), "game screen: pressed Enter on the consent page")
+        self.session = Session(self.store, consent, self.source, self._clip_frames(), self.crop_margin)
+        self.guided = GuidedRecording(self.session, self.plan)
+        self.stage = Stage.RECORDING
+
+    def _clip_frames(self) -> int:
+        """clip_seconds at the rate the engine has been giving results."""
+        rate = FALLBACK_RATE
+        if self._seen > 1 and self._last is not None and self._last.frame.t_source > self._t_first:
+            rate = (self._seen - 1) / (self._last.frame.t_source - self._t_first)
+        return max(MIN_CLIP_FRAMES, round(self.clip_seconds * rate))
+
+    # -- the clock ----------------------------------------------------------------------------
+    def update(self, result: EngineResult | None) -> None:
+        """Take the engine's newest result (each one once)."""
+        if result is None or result is self._last:
+            return
+        self._last = result
+        if self._t_first is None:
+            self._t_first = result.frame.t_source
+        self._seen += 1
+        if self.stage is not Stage.RECORDING:
+            return
+        box = result.box
+        self.face_missing = box is None
+        crop = None if box is None else square_crop(result.frame.image, box, self.crop_margin, CROP_SIZE)
+        try:
+            self.guided.feed(result.frame.t_source, crop)
+        except (RecordingError, OSError) as exc:
+            self.error = str(exc)
+            self._finish()
+            return
+        if self.guided.done:
+            self._finish()
+
+    def _finish(self) -> None:
+        try:
+            self.clips = self.session.close()
+        except (RecordingError, DatasetError, OSError) as exc:
+            self.error = str(exc)
+        self.stage = Stage.DONE
+
+    def close(self) -> None:
+        """The app leaves: a session still recording keeps its finished clips."""
+        if self.stage is Stage.RECORDING:
+            self._finish()
+
+    # -- drawing ------------------------------------------------------------------------------
+    def t(self, lang: str, key: str, **values) -> str:
+        return TEXT[lang][key].format(**values)
+
+    def draw(self, surface: pygame.Surface, result: EngineResult | None, lang: str = "ko",
+             mirror: bool = False) -> None:
+        surface.fill(theme.BACKGROUND)
+        if self.stage is Stage.CONSENT:
+            self._draw_consent(surface, lang)
+        elif self.stage is Stage.RECORDING:
+            self._draw_recording(surface, result, lang, mirror)
+        else:
+            self._draw_done(surface, lang)
+
+    def _draw_consent(self, surface: pygame.Surface, lang: str) -> None:
+        draw_text(surface, self.fonts.get(34, bold=True), self.t(lang, "consent_title"), theme.ACCENT,
+                  (W // 2, 40), "center")
+        font = self.fonts.get(19)
+        player = self.player.strip() or "?"
+        for i, text_lang in enumerate(("ko", "en")):   # both languages, whatever the game's language
+            box = pygame.Rect(40 + i * 610, 76, 590, 460)
+            panel(surface, box)
+            body = consent_text(text_lang, player, self.store.root, len(self.plan.prompts),
+                                self.plan.clips_per_prompt, self.clip_seconds)
+            y = box.y + 16
+            for paragraph in body.split("\n"):
+                for line in wrap_text(font, paragraph, box.w - 32):
+                    if y + font.get_linesize() > box.bottom - 8:
+                        break
+                    y = draw_text(surface, font, line, theme.TEXT, (box.x + 16, y)).bottom + 2
+                y += 6
+        label_font = self.fonts.get(22, bold=True)
+        label = draw_text(surface, label_font, self.t(lang, "player_id"), theme.TEXT, (330, 566))
+        field = pygame.Rect(label.right + 16, 556, 730 - label.right - 16, 44)
+        panel(surface, field, radius=8)
+        draw_text(surface, label_font, fit_text(label_font, self.player + "_", field.w - 20), theme.ACCENT,
+                  (field.x + 10, field.centery), "midleft")
+        problem = self.t(lang, "bad_id") if self.id_rejected else self.t(lang, "write_error", error=self.error)
+        if self.id_rejected or self.error:
+            small = self.fonts.get(16)
+            draw_text(surface, small, fit_text(small, problem, W - 80), theme.OUT_RED, (W // 2, 616), "center")
+        for rect, key, colour in ((self.agree_button, "agree", theme.SAFE_GREEN),
+                                  (self.decline_button, "decline", theme.TEXT_DIM)):
+            panel(surface, rect, edge=colour, radius=12)
+            draw_text(surface, self.fonts.get(20, bold=True), self.t(lang, key), colour, rect.center, "center")
+
+    def _draw_recording(self, surface: pygame.Surface, result: EngineResult | None, lang: str,
+                        mirror: bool) -> None:
+        guided, session = self.guided, self.session
+        draw_text(surface, self.fonts.get(26, bold=True), self.t(lang, "recording", player=session.consent.player),
+                  theme.TEXT, (40, 28))
+        pygame.draw.circle(surface, theme.OUT_RED, (W - 60, 44), 12)   # the REC light
+        image = result.frame.image if result is not None else None
+        boxes = [(result.box, theme.SAFE_GREEN, "")] if result is not None and result.box is not None else []
+        self.camera.draw(surface, image, boxes, mirror)
+        if self.face_missing:
+            draw_text(surface, self.fonts.get(22, bold=True), self.t(lang, "no_face"), theme.WARN_AMBER,
+                      self.camera.rect.center, "center")
+        side = pygame.Rect(820, 84, 420, 570)
+        panel(surface, side)
+        prompt = guided.prompt
+        if prompt is None:
+            return
+        x, y = side.x + 24, side.y + 20
+        draw_text(surface, self.fonts.get(18), self.t(lang, "prompt_n", i=guided.index + 1, n=len(self.plan.prompts)),
+                  theme.TEXT_DIM, (x, y))
+        other = "en" if lang == "ko" else "ko"
+        y = draw_text(surface, self.fonts.get(44, bold=True), prompt.title[lang], theme.ACCENT, (x, y + 30)).bottom
+        y = draw_text(surface, self.fonts.get(20), prompt.title[other], theme.TEXT_DIM, (x, y + 4)).bottom + 16
+        font = self.fonts.get(20)
+        for line in wrap_text(font, prompt.instruction[lang], side.w - 48):
+            y = draw_text(surface, font, line, theme.TEXT, (x, y)).bottom + 2
+        emotion = emotion_name(lang, emotion_index(prompt.label.emotion))
+        y = draw_text(surface, self.fonts.get(16), self.t(lang, "label", smile=prompt.label.smile, emotion=emotion),
+                      theme.TEXT_DIM, (x, y + 12)).bottom
+        now = result.frame.t_source if result is not None else 0.0
+        if guided.step is Step.PREPARE:
+            draw_text(surface, self.fonts.get(22), self.t(lang, "get_ready"), theme.TEXT, (side.centerx, y + 50),
+                      "center")
+            left = guided.seconds_left(now)
+            draw_text(surface, self.fonts.get(120, bold=True), f"{max(1, int(left + 0.999))}", theme.ACCENT,
+                      (side.centerx, y + 150), "center")
+        else:
+            draw_text(surface, self.fonts.get(22, bold=True),
+                      self.t(lang, "clip_n", k=guided.clips_done + 1, n=self.plan.clips_per_prompt),
+                      theme.OUT_RED, (x, y + 40))
+            bar = pygame.Rect(x, y + 84, side.w - 48, 16)
+            pygame.draw.rect(surface, theme.TRACK, bar, border_radius=8)
+            done = bar.copy()
+            done.w = round(bar.w * session.frames_in_clip / session.clip_frames)
+            if done.w:
+                pygame.draw.rect(surface, theme.OUT_RED, done, border_radius=8)
+        draw_text(surface, self.fonts.get(16), self.t(lang, "stop_hint"), theme.TEXT_DIM, (W // 2, H - 30), "center")
+
+    def _draw_done(self, surface: pygame.Surface, lang: str) -> None:
+        draw_text(surface, self.fonts.get(40, bold=True), self.t(lang, "done_title"), theme.ACCENT, (W // 2, 150),
+                  "center")
+        font = self.fonts.get(20)
+        lines = []
+        if self.clips:
+            lines.append(self.t(lang, "saved", n=len(self.clips), folder=self.session.folder))
+        else:
+            lines.append(self.t(lang, "nothing"))
+        if self.error:
+            lines.append(self.t(lang, "write_error", error=self.error))
+        if self.session is not None:
+            lines.append(self.t(lang, "delete_hint", player=self.session.consent.player, out=self.store.root))
+        y = 240
+        for line in lines:
+            for piece in wrap_text(font, line, W - 160):
+                y = draw_text(surface, font, piece, theme.TEXT, (80, y)).bottom + 6
+            y += 10
+        draw_text(surface, self.fonts.get(20, bold=True), self.t(lang, "back"), theme.TEXT_DIM, (W // 2, H - 60),
+                  "center")
+
