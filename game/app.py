@@ -16,7 +16,7 @@ import logging  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import deque  # noqa: E402
-from dataclasses import dataclass, fields, replace  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
 from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable, ClassVar, Protocol  # noqa: E402
@@ -29,7 +29,7 @@ from model.checkpoint import load_model, pick_device  # noqa: E402
 from model.network import SmileEmotionNet  # noqa: E402
 
 from game.capture import FrameSource, SourceError, SourceState, SourceStatus, open_source  # noqa: E402
-from game.config import ConfigError, GameConfig, _check_section, _setting, load_config  # noqa: E402
+from game.config import ConfigError, GameConfig, Section, load_config, parse_section, setting  # noqa: E402
 from game.engine import Engine  # noqa: E402
 from game.flow import Event, FlowConfig, GameFlow, Outcome, Phase  # noqa: E402
 from game.i18n import LANGUAGES, text  # noqa: E402
@@ -37,6 +37,7 @@ from game.inference import configure_torch_threads  # noqa: E402
 from game.scores import HighScores, ScoreEntry  # noqa: E402
 from game.settings import THRESHOLD_STEP, SettingsStore, pictures_dir, snap_threshold  # noqa: E402
 from game.sounds import Sounds  # noqa: E402
+from game.tracker import FaceFinder  # noqa: E402
 from game.types import EngineResult, Frame  # noqa: E402
 from game.ui import theme  # noqa: E402
 from game.ui.screens import TITLE_MENU, Screens, ScreenState  # noqa: E402
@@ -50,32 +51,18 @@ RATE_WINDOW = 240   # event times kept for the FPS and inference-rate readouts (
 
 
 @dataclass(frozen=True)
-class RoundSettings:
+class RoundSettings(Section):
     """The ``ui`` section of configs/game.yaml: how a round is played."""
 
     SECTION: ClassVar[str] = "ui"
-    round_seconds: float = _setting(30.0, 5.0, 600.0)
-    face_missing_s: float = _setting(5.0, 1.0, 60.0)   # longer without a face ends the round
-    countdown_s: int = _setting(3, 1, 10)
-
-    def __post_init__(self) -> None:
-        _check_section(self)
+    round_seconds: float = setting(30.0, 5.0, 600.0)
+    face_missing_s: float = setting(5.0, 1.0, 60.0)   # longer without a face ends the round
+    countdown_s: int = setting(3, 1, 10)
 
 
 def load_round_settings(config: GameConfig, path: str | Path | None = None) -> RoundSettings:
     """RoundSettings from the config's ``ui`` section; ConfigError naming the file and key."""
-    raw = config.extra.get("ui") or {}
-    where = f"{path}: " if path else ""
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}section 'ui' must be a mapping of keys")
-    known = {f.name for f in fields(RoundSettings)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(f"{where}unknown key ui.{unknown[0]} (known: {', '.join(sorted(known))})")
-    try:
-        return RoundSettings(**raw)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}{exc}") from None
+    return parse_section(RoundSettings, config.extra.get("ui"), path)
 
 
 class Host(Protocol):
@@ -92,21 +79,27 @@ class Host(Protocol):
 
 
 class EngineHost:
-    """The engine on the game's source. A new player count builds a new Engine (the
-    network and the face finder are reused); a video file that ends starts again, so
-    a file plays like a camera that never stops."""
+    """The engine on the game's source. A new player count builds a new Engine on the
+    same network; the face finder belongs to the host, which lends it to each engine
+    and closes it once in close(). A video file that ends starts again, so a file
+    plays like a camera that never stops."""
 
     def __init__(self, model: SmileEmotionNet, config: GameConfig, source: str | int, device="cpu"):
         self.model, self.config, self.spec, self.device = model, config, source, device
+        self.crop_margin = model.config.preprocessing.crop_margin   # recorded clips are cut like the game's crops
         self.engine: Engine | None = None
         self.live = False
+        self._finder: FaceFinder | None = None    # made with the first engine
         self._source: FrameSource | None = None    # synchronous (screenshot) runs only
         self._sync_latest: EngineResult | None = None
         self._threshold, self._two_stage = config.judge.threshold, config.judge.two_stage
 
     def _build(self, players: int) -> Engine:
-        finder = self.engine.finder if self.engine is not None else None
-        self.engine = Engine(self.model, self.config, players, finder=finder, device=self.device)
+        if self.engine is not None:
+            self.engine.close()   # stops its threads; the borrowed finder stays open
+        if self._finder is None:
+            self._finder = FaceFinder(self.model.config.preprocessing, self.config.tracking)
+        self.engine = Engine(self.model, self.config, players, finder=self._finder, device=self.device)
         self.engine.configure(self._threshold, self._two_stage)
         return self.engine
 
@@ -122,6 +115,8 @@ class EngineHost:
 
     def start_sync(self, players: int) -> None:
         """Process the source on the calling thread, one frame per ``step_sync``."""
+        if self._source is not None:
+            self._source.close()
         self._source = open_source(self.spec, self.config.source)
         self.live = self._source.live
         self._build(players).reset()
@@ -171,6 +166,9 @@ class EngineHost:
             self._source.close()
         if self.engine is not None:
             self.engine.close()
+        if self._finder is not None:
+            self._finder.close()
+            self._finder = None
 
 
 def per_second(times: deque[float], now: float) -> int:

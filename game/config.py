@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import yaml
 
@@ -21,116 +21,125 @@ class ConfigError(ValueError):
     """A settings value that is missing, malformed or out of range (one-line message)."""
 
 
-def _setting(default: Any, lo: float | None = None, hi: float | None = None,
-             choices: tuple[str, ...] | None = None, lo_open: bool = False) -> Any:
+def setting(default: Any, lo: float | None = None, hi: float | None = None,
+            choices: tuple[str, ...] | None = None, lo_open: bool = False) -> Any:
+    """A settings field: its default and its allowed range (or choices)."""
     return field(default=default, metadata={"lo": lo, "hi": hi, "choices": choices, "lo_open": lo_open})
 
 
-def _check_section(obj: Any) -> None:
-    """Type- and range-check every field of a settings dataclass (called by __post_init__)."""
-    for f in fields(obj):
-        key, value, meta = f"{obj.SECTION}.{f.name}", getattr(obj, f.name), f.metadata
-        kind = type(f.default)
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise ConfigError(f"{key} must be true or false, got {value!r}")
-            continue
-        if kind is str:
-            if value not in meta["choices"]:
-                raise ConfigError(f"{key} must be one of {', '.join(meta['choices'])}, got {value!r}")
-            continue
-        numeric = (int,) if kind is int else (int, float)
-        if isinstance(value, bool) or not isinstance(value, numeric):
-            raise ConfigError(f"{key} must be {'an integer' if kind is int else 'a number'}, got {value!r}")
-        if kind is float:
-            object.__setattr__(obj, f.name, float(value))
-        lo, hi = meta["lo"], meta["hi"]
-        below = value <= lo if meta["lo_open"] else value < lo
-        if below or value > hi:
-            bracket = "(" if meta["lo_open"] else "["
-            raise ConfigError(f"{key} = {value} is outside {bracket}{lo}, {hi}]")
+class Section:
+    """Base of a settings section: a frozen dataclass named by ``SECTION`` whose fields are
+    made with setting(); every field is type- and range-checked on construction."""
+
+    SECTION: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            key, value, meta = f"{self.SECTION}.{f.name}", getattr(self, f.name), f.metadata
+            kind = type(f.default)
+            if kind is bool:
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{key} must be true or false, got {value!r}")
+                continue
+            if kind is str:
+                if value not in meta["choices"]:
+                    raise ConfigError(f"{key} must be one of {', '.join(meta['choices'])}, got {value!r}")
+                continue
+            numeric = (int,) if kind is int else (int, float)
+            if isinstance(value, bool) or not isinstance(value, numeric):
+                raise ConfigError(f"{key} must be {'an integer' if kind is int else 'a number'}, got {value!r}")
+            if kind is float:
+                object.__setattr__(self, f.name, float(value))
+            lo, hi = meta["lo"], meta["hi"]
+            below = value <= lo if meta["lo_open"] else value < lo
+            if below or value > hi:
+                bracket = "(" if meta["lo_open"] else "["
+                raise ConfigError(f"{key} = {value} is outside {bracket}{lo}, {hi}]")
+
+
+S = TypeVar("S", bound=Section)
+
+
+def parse_section(cls: type[S], values: Any, path: str | Path | None = None) -> S:
+    """The section ``cls`` from its YAML mapping (None: the defaults); ConfigError naming
+    the file and the key for a non-mapping, an unknown key or a bad value."""
+    where = f"{path}: " if path else ""
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}section '{cls.SECTION}' must be a mapping of keys")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"{where}unknown key {cls.SECTION}.{unknown[0]} (known: {', '.join(sorted(known))})")
+    try:
+        return cls(**values)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}{exc}") from None
 
 
 @dataclass(frozen=True)
-class JudgeSettings:
+class JudgeSettings(Section):
     """When a smile is OUT (see game/judge.py)."""
 
     SECTION: ClassVar[str] = "judge"
-    threshold: float = _setting(0.8, *THRESHOLD_RANGE)
-    two_stage: bool = _setting(False)
-    happy_gate: float = _setting(0.5, 0.05, 0.95)
-    out_frames: int = _setting(3, 1, 60)
-    hysteresis: float = _setting(0.05, 0.0, 0.3)
-    baseline: float = _setting(0.0, 0.0, 0.8)
-    calibration_s: float = _setting(3.0, 0.5, 30.0)
-    max_baseline: float = _setting(0.5, 0.0, 0.8)
-
-    def __post_init__(self) -> None:
-        _check_section(self)
+    threshold: float = setting(0.8, *THRESHOLD_RANGE)
+    two_stage: bool = setting(False)
+    happy_gate: float = setting(0.5, 0.05, 0.95)
+    out_frames: int = setting(3, 1, 60)
+    hysteresis: float = setting(0.05, 0.0, 0.3)
+    baseline: float = setting(0.0, 0.0, 0.8)
+    calibration_s: float = setting(3.0, 0.5, 30.0)
+    max_baseline: float = setting(0.5, 0.0, 0.8)
 
 
 @dataclass(frozen=True)
-class SmoothingSettings:
+class SmoothingSettings(Section):
     SECTION: ClassVar[str] = "smoothing"
-    method: str = _setting("ema", choices=("ema", "one_euro", "none"))
-    ema_alpha: float = _setting(0.5, 0.0, 1.0, lo_open=True)
-    one_euro_min_cutoff: float = _setting(1.0, 0.0, 100.0, lo_open=True)
-    one_euro_beta: float = _setting(0.5, 0.0, 100.0)
-    one_euro_d_cutoff: float = _setting(1.0, 0.0, 100.0, lo_open=True)
-
-    def __post_init__(self) -> None:
-        _check_section(self)
+    method: str = setting("ema", choices=("ema", "one_euro", "none"))
+    ema_alpha: float = setting(0.5, 0.0, 1.0, lo_open=True)
+    one_euro_min_cutoff: float = setting(1.0, 0.0, 100.0, lo_open=True)
+    one_euro_beta: float = setting(0.5, 0.0, 100.0)
+    one_euro_d_cutoff: float = setting(1.0, 0.0, 100.0, lo_open=True)
 
 
 @dataclass(frozen=True)
-class AnalysisThresholds:
+class AnalysisThresholds(Section):
     """The reading of both heads (the design's table); see judge.analyse."""
 
     SECTION: ClassVar[str] = "analysis"
-    smile_high: float = _setting(0.6, 0.0, 1.0)
-    happy_high: float = _setting(0.5, 0.0, 1.0)
-    disgust_high: float = _setting(0.5, 0.0, 1.0)
-    sneer_smile: float = _setting(0.4, 0.0, 1.0)
-
-    def __post_init__(self) -> None:
-        _check_section(self)
+    smile_high: float = setting(0.6, 0.0, 1.0)
+    happy_high: float = setting(0.5, 0.0, 1.0)
+    disgust_high: float = setting(0.5, 0.0, 1.0)
+    sneer_smile: float = setting(0.4, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
-class TrackingSettings:
+class TrackingSettings(Section):
     SECTION: ClassVar[str] = "tracking"
-    no_face_frames: int = _setting(5, 1, 300)
-    min_iou: float = _setting(0.3, 0.0, 1.0)
-    max_center_shift: float = _setting(0.5, 0.0, 5.0)
-    detect_width: int = _setting(640, 64, 4096)
-    min_confidence: float = _setting(0.5, 0.05, 0.99)
-
-    def __post_init__(self) -> None:
-        _check_section(self)
+    no_face_frames: int = setting(5, 1, 300)
+    min_iou: float = setting(0.3, 0.0, 1.0)
+    max_center_shift: float = setting(0.5, 0.0, 5.0)
+    detect_width: int = setting(640, 64, 4096)
+    min_confidence: float = setting(0.5, 0.05, 0.99)
 
 
 @dataclass(frozen=True)
-class SourceSettings:
+class SourceSettings(Section):
     SECTION: ClassVar[str] = "source"
-    camera_width: int = _setting(640, 160, 3840)
-    camera_height: int = _setting(480, 120, 2160)
-    camera_fps: int = _setting(30, 1, 240)
-    folder_fps: float = _setting(30.0, 0.0, 240.0, lo_open=True)
-    reconnect_first_s: float = _setting(0.25, 0.0, 10.0, lo_open=True)
-    reconnect_max_s: float = _setting(5.0, 0.0, 60.0, lo_open=True)
-
-    def __post_init__(self) -> None:
-        _check_section(self)
+    camera_width: int = setting(640, 160, 3840)
+    camera_height: int = setting(480, 120, 2160)
+    camera_fps: int = setting(30, 1, 240)
+    folder_fps: float = setting(30.0, 0.0, 240.0, lo_open=True)
+    reconnect_first_s: float = setting(0.25, 0.0, 10.0, lo_open=True)
+    reconnect_max_s: float = setting(5.0, 0.0, 60.0, lo_open=True)
 
 
 @dataclass(frozen=True)
-class InferenceSettings:
+class InferenceSettings(Section):
     SECTION: ClassVar[str] = "inference"
-    device: str = _setting("auto", choices=("auto", "cpu", "cuda", "mps"))
-    torch_threads: int = _setting(0, 0, 64)  # 0: chosen from the core count
-
-    def __post_init__(self) -> None:
-        _check_section(self)
+    device: str = setting("auto", choices=("auto", "cpu", "cuda", "mps"))
+    torch_threads: int = setting(0, 0, 64)  # 0: chosen from the core count
 
 
 _SECTIONS = {"judge": JudgeSettings, "smoothing": SmoothingSettings, "analysis": AnalysisThresholds,
@@ -179,18 +188,6 @@ def load_config(path: str | Path | None) -> GameConfig:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections at the top level")
-    sections: dict[str, Any] = {}
     extra = {k: v for k, v in raw.items() if k not in _SECTIONS}
-    for name, cls in _SECTIONS.items():
-        values = raw.get(name) or {}
-        if not isinstance(values, dict):
-            raise ConfigError(f"{path}: section '{name}' must be a mapping of keys")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"{path}: unknown key {name}.{unknown[0]} (known: {', '.join(sorted(known))})")
-        try:
-            sections[name] = cls(**values)
-        except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+    sections = {name: parse_section(cls, raw.get(name), path) for name, cls in _SECTIONS.items()}
     return GameConfig(**sections, extra=extra)

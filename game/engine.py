@@ -46,6 +46,8 @@ class Engine:
                  finder: Finder | None = None, device: str | torch.device = "cpu"):
         self.config = config
         self.players = players
+        # A finder handed in is borrowed (its owner closes it); one made here is closed by close().
+        self._owns_finder = finder is None
         self.finder = finder if finder is not None else FaceFinder(model.config.preprocessing, config.tracking)
         self.tracker = PlayerTracker(players, config.tracking)
         self.models = PlayerModels(model, players, device)
@@ -64,13 +66,7 @@ class Engine:
         faces = self.tracker.update(boxes)
         crops = [None if box is None else self.finder.crop(frame.image, box) for box in faces]
         t2 = time.perf_counter()
-        predictions = []
-        for player, crop in enumerate(crops):
-            if crop is None:
-                self.models.reset(player)
-                predictions.append(None)
-            else:
-                predictions.append(self.models.push(player, crop))
+        predictions = self.models.push_many(crops)   # one backbone call for every player's face
         t3 = time.perf_counter()
         players = []
         for judge, box, pred in zip(self.judges, faces, predictions):
@@ -191,8 +187,10 @@ class Engine:
         return self._inference.processed if self._inference else 0
 
     def close(self) -> None:
+        """Stop the threads; close the face finder if this engine made it."""
         self.stop()
-        self.finder.close()
+        if self._owns_finder:
+            self.finder.close()
 
 
 def build_engine(weights: str | Path, config: GameConfig, players: int = 1) -> Engine:

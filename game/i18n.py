@@ -113,6 +113,37 @@ STRINGS: dict[str, dict[str, str]] = {
         "toast_watch": "볼 영상: {name}",
         "toast_watch_error": "영상을 열 수 없어요: {error}",
         "camera_lost": "카메라 연결이 끊겼어요. 다시 연결하는 중…",
+        # the recording mode (game/ui/recording_screen.py)
+        "menu_record": "표정 녹화 (학습용)",
+        "rec_consent_title": "녹화 동의 · Recording consent",
+        "rec_consent": (
+            "녹화 동의 (플레이어 ID: {player})\n"
+            "저장되는 것: 얼굴 부분만 잘라 낸 사진입니다(가로세로 {size}픽셀 PNG, 카메라 화면 전체는 저장하지 않음). "
+            "표정 {prompts}가지마다 약 {seconds:g}초짜리 짧은 클립 {clips}개, 각 클립의 라벨(웃음 강도, 감정), "
+            "플레이어 ID, 그리고 녹화 시각과 동의 시각을 적은 세션 파일(session.json)이 저장됩니다.\n"
+            "저장 위치: {out} (이 컴퓨터에만 저장되며 어디로도 전송되지 않습니다).\n"
+            "용도: 웃음 감지 모델을 한국인 얼굴에 맞게 미세 조정(fine-tuning)하는 학습 데이터로만 쓰입니다.\n"
+            "삭제: 언제든지 'python -m game.record delete --player {player} --out {out}' 명령으로 "
+            "이 플레이어의 모든 클립과 목록 행을 지울 수 있습니다.\n"
+            "동의하지 않으면 아무것도 저장되지 않습니다."),
+        "rec_player_id": "플레이어 ID",
+        "rec_agree": "[Enter] 동의하고 녹화 시작",
+        "rec_decline": "[Esc] 동의하지 않음",
+        "rec_bad_id": "ID는 글자(한글 가능)·숫자·_ - . 로 1~64자, 글자나 숫자로 시작해야 합니다.",
+        "rec_recording": "녹화 중 · 플레이어 {player}",
+        "rec_prompt_n": "표정 {i}/{n}",
+        "rec_label": "라벨: 웃음 {smile:g} · 감정 {emotion}",
+        "rec_get_ready": "준비하세요",
+        "rec_clip_n": "클립 {k}/{n} 녹화 중",
+        "rec_progress": "저장된 클립 {done}/{total}",
+        "rec_no_face": "얼굴이 보이지 않습니다. 카메라를 바라봐 주세요.",
+        "rec_stop_hint": "[Esc] 그만하기 (완료된 클립은 저장됩니다)",
+        "rec_done_title": "녹화 완료",
+        "rec_saved": "클립 {n}개를 저장했습니다: {folder}",
+        "rec_nothing": "저장된 클립이 없습니다.",
+        "rec_delete_hint": "삭제: python -m game.record delete --player {player} --out {out}",
+        "rec_back": "[Enter] 돌아가기",
+        "rec_write_error": "저장 실패: {error}",
     },
     "en": {
         "game_title": "Try Not to Laugh",
@@ -203,6 +234,38 @@ STRINGS: dict[str, dict[str, str]] = {
         "toast_watch": "Watching: {name}",
         "toast_watch_error": "Cannot open the video: {error}",
         "camera_lost": "The camera was lost. Reconnecting…",
+        # the recording mode (game/ui/recording_screen.py)
+        "menu_record": "Record expressions (training)",
+        "rec_consent_title": "Recording consent · 녹화 동의",
+        "rec_consent": (
+            "Recording consent (player ID: {player})\n"
+            "What is saved: pictures of your face only, cut out of the camera image ({size}x{size} pixel PNG; "
+            "the whole camera picture is never saved). For each of {prompts} expressions, {clips} short clips "
+            "of about {seconds:g} s, each clip's labels (smile intensity, emotion), your player ID, and a "
+            "session file (session.json) with the recording times and the time you consented.\n"
+            "Where: {out} (on this computer only; nothing is sent anywhere).\n"
+            "What for: only as training data to fine-tune the smile model to Korean faces.\n"
+            "Deleting: at any time, 'python -m game.record delete --player {player} --out {out}' removes "
+            "all of this player's clips and their manifest rows.\n"
+            "Without your consent nothing is saved."),
+        "rec_player_id": "Player ID",
+        "rec_agree": "[Enter] Agree and record",
+        "rec_decline": "[Esc] Decline",
+        "rec_bad_id": "The ID takes 1-64 letters (Hangul too), digits, _ - . and starts with a letter or digit.",
+        "rec_recording": "Recording · player {player}",
+        "rec_prompt_n": "Expression {i}/{n}",
+        "rec_label": "Label: smile {smile:g} · emotion {emotion}",
+        "rec_get_ready": "Get ready",
+        "rec_clip_n": "Recording clip {k}/{n}",
+        "rec_progress": "Clips saved {done}/{total}",
+        "rec_no_face": "No face in view. Please look at the camera.",
+        "rec_stop_hint": "[Esc] Stop (finished clips are kept)",
+        "rec_done_title": "Recording finished",
+        "rec_saved": "Saved {n} clip(s) to {folder}",
+        "rec_nothing": "No clip was saved.",
+        "rec_delete_hint": "Delete: python -m game.record delete --player {player} --out {out}",
+        "rec_back": "[Enter] Back",
+        "rec_write_error": "Could not save: {error}",
     },
 }
 

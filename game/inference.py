@@ -15,7 +15,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from game.capture import LatestSlot
 from game.types import EngineResult, Frame
-from model.network import Prediction, SmileEmotionNet, StreamingModel
+from model.network import Prediction, SmileEmotionNet, StreamingBatch
 
 
 def usable_cpus() -> int:
@@ -50,19 +50,17 @@ def fold_batchnorm(model: SmileEmotionNet) -> SmileEmotionNet:
     return folded
 
 
-class PlayerModels:
+class PlayerModels(StreamingBatch):
     """A StreamingModel window per player over one shared (BatchNorm-folded) network;
-    the caller's model is left untouched."""
+    the caller's model is left untouched. ``push_many`` serves every player with one
+    backbone call (a face-off costs far less than two separate pushes)."""
 
     def __init__(self, model: SmileEmotionNet, players: int, device: str | torch.device = "cpu"):
-        folded = fold_batchnorm(model)
-        self.windows = [StreamingModel(folded, device) for _ in range(players)]
+        super().__init__(fold_batchnorm(model), players, device)
 
     def push(self, player: int, crop: np.ndarray) -> Prediction:
+        """One player's crop on its own."""
         return self.windows[player].push(crop)
-
-    def reset(self, player: int) -> None:
-        self.windows[player].reset()
 
 
 class InferenceThread(threading.Thread):

@@ -6,8 +6,9 @@
     python -m game.record delete --player kim [--out DIR]
 
 Only face crops are saved, and only after the player consents (--i-consent, or y at the
-prompt, which says exactly what is saved and where). Default folder:
-$XDG_DATA_HOME/utcham/recordings (~/.local/share/utcham/recordings).
+prompt, which says exactly what is saved and where). Default folder: recordings/ in
+$UTCHAM_DATA_DIR, else $XDG_DATA_HOME/utcham, else ~/.local/share/utcham. The game's
+title menu has the same recording mode (game/ui/recording_screen.py).
 """
 from __future__ import annotations
 

@@ -33,7 +33,8 @@ import numpy as np
 
 from game.capture import CaptureThread, FrameSource, LatestSlot, SourceError, SourceState, SourceStatus
 from game.config import SourceSettings, TrackingSettings
-from game.settings import write_json_atomic
+from game.i18n import text
+from game.settings import data_dir, write_json_atomic
 from game.tracker import FaceFinder, PlayerTracker
 from game.types import FaceObservation, Frame
 from model.checkpoint import read_checkpoint
@@ -154,9 +155,8 @@ def check_player(player: str) -> str:
 
 # ---------------------------------------------------------------- where, and with what consent
 def recordings_dir() -> Path:
-    """$XDG_DATA_HOME/utcham/recordings, else ~/.local/share/utcham/recordings."""
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "utcham" / "recordings"
+    """``recordings`` in the game's data folder (game.settings.data_dir)."""
+    return data_dir() / "recordings"
 
 
 def now_iso() -> str:
@@ -170,36 +170,11 @@ class Consent:
     how: str          # e.g. "--i-consent flag", "answered y at the prompt", "game screen"
 
 
-CONSENT_TEXT = {
-    "ko": (
-        "녹화 동의 (플레이어 ID: {player})\n"
-        "저장되는 것: 얼굴 부분만 잘라 낸 사진입니다(가로세로 {size}픽셀 PNG, 카메라 화면 전체는 저장하지 않음). "
-        "표정 {prompts}가지마다 약 {seconds:g}초짜리 짧은 클립 {clips}개, 각 클립의 라벨(웃음 강도, 감정), "
-        "플레이어 ID, 그리고 녹화 시각과 동의 시각을 적은 세션 파일(session.json)이 저장됩니다.\n"
-        "저장 위치: {out} (이 컴퓨터에만 저장되며 어디로도 전송되지 않습니다).\n"
-        "용도: 웃음 감지 모델을 한국인 얼굴에 맞게 미세 조정(fine-tuning)하는 학습 데이터로만 쓰입니다.\n"
-        "삭제: 언제든지 'python -m game.record delete --player {player} --out {out}' 명령으로 "
-        "이 플레이어의 모든 클립과 목록 행을 지울 수 있습니다.\n"
-        "동의하지 않으면 아무것도 저장되지 않습니다."),
-    "en": (
-        "Recording consent (player ID: {player})\n"
-        "What is saved: pictures of your face only, cut out of the camera image ({size}x{size} pixel PNG; "
-        "the whole camera picture is never saved). For each of {prompts} expressions, {clips} short clips "
-        "of about {seconds:g} s, each clip's labels (smile intensity, emotion), your player ID, and a "
-        "session file (session.json) with the recording times and the time you consented.\n"
-        "Where: {out} (on this computer only; nothing is sent anywhere).\n"
-        "What for: only as training data to fine-tune the smile model to Korean faces.\n"
-        "Deleting: at any time, 'python -m game.record delete --player {player} --out {out}' removes "
-        "all of this player's clips and their manifest rows.\n"
-        "Without your consent nothing is saved."),
-}
-
-
 def consent_text(lang: str, player: str, out: Path, prompts: int, clips: int, clip_seconds: float,
                  size: int = CROP_SIZE) -> str:
     """Exactly what is saved and where, in ``lang`` ("ko" or "en")."""
-    return CONSENT_TEXT[lang].format(player=player, out=out, prompts=prompts, clips=clips,
-                                     seconds=round(clip_seconds, 1), size=size)
+    return text(lang, "rec_consent", player=player, out=out, prompts=prompts, clips=clips,
+                seconds=round(clip_seconds, 1), size=size)
 
 
 def crop_preprocessing(weights: str | Path | None) -> Preprocessing:

@@ -31,6 +31,14 @@ def config_dir() -> Path:
     return Path(base) / "utcham"
 
 
+def data_dir() -> Path:
+    """``$UTCHAM_DATA_DIR`` (tests), else ``$XDG_DATA_HOME/utcham``, else ``~/.local/share/utcham``."""
+    if os.environ.get("UTCHAM_DATA_DIR"):
+        return Path(os.environ["UTCHAM_DATA_DIR"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "utcham"
+
+
 def pictures_dir() -> Path:
     """Where saved laugh moments go: ~/Pictures/utcham when ~/Pictures exists, else the data dir."""
     if os.environ.get("XDG_PICTURES_DIR"):
@@ -38,8 +46,7 @@ def pictures_dir() -> Path:
     pictures = Path.home() / "Pictures"
     if pictures.is_dir():
         return pictures / "utcham"
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data) / "utcham" / "laughs"
+    return data_dir() / "laughs"
 
 
 def write_json_atomic(path: Path, data: object) -> None:

@@ -11,7 +11,6 @@ the mean absolute difference.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import numpy as np
 from model.data.errors import DatasetError
 from model.data.folds import read_csv_rows
 from model.data.manifest import parse_emotion, parse_smile
-from model.evaluate import json_safe
+from model.evaluate import write_json
 from model.labels import EMOTIONS
 
 # Landis & Koch (1977): the usual words for a kappa.
@@ -160,8 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         if "emotion" not in report and "smile" not in report:
             raise DatasetError(f"{args.a} and {args.b}: no shared path is labelled by both for the same head")
         if args.json:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(json.dumps(json_safe(report), indent=2) + "\n", encoding="utf-8")
+            write_json(args.json, report)
     except (DatasetError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -130,6 +130,22 @@ def json_safe(value):
     return value
 
 
+def write_json(path: str | Path, report: dict) -> Path:
+    """``report`` as indented UTF-8 JSON (NaN as null), its folder made if needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(json_safe(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def positive_int(text: str) -> int:
+    """argparse type of a count such as --batch-size."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def write_predictions(path: Path, faceset: FaceSet, smile: np.ndarray, probs: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -199,7 +215,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "image); smilesmiled and fer2013 come cropped")
     parser.add_argument("--ferplus", help="fer2013new.csv: score against FER+ majority labels")
     parser.add_argument("--tta-flip", action="store_true", help="average with the mirrored face")
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--batch-size", type=positive_int, default=256)
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
     parser.add_argument("--json", required=True, help="where to write the metrics")
     parser.add_argument("--predictions", help="optional CSV with one row per sample")
@@ -215,8 +231,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--ferplus applies to --dataset fer2013 only")
     if args.split is None:
         args.split = default_split
-    if args.batch_size < 1:
-        parser.error("--batch-size must be at least 1")
     return args
 
 
@@ -243,9 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             dataset=args.dataset, split=args.split, root=str(args.root), weights=str(args.weights),
             crop=args.crop, ferplus=args.ferplus, tta_flip=args.tta_flip, device=str(device),
             seconds=round(seconds, 3), load_seconds=round(load_seconds, 3))
-        json_path = Path(args.json)
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(json_safe(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json_path = write_json(args.json, report)
         plot_confusion(confusion_png_path(json_path), heads,
                        f"{args.dataset} {args.split or ''} — {Path(args.weights).name}")
         if args.predictions:
@@ -257,19 +269,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# One summary phrase per head, filled from its metrics.
+HEAD_SUMMARY = {"smile": "smile acc {accuracy:.4f} auc {auc:.4f} (best {best_accuracy:.4f} at {best_threshold:.3f})",
+                "emotion": "emotion acc {accuracy:.4f} macro-F1 {macro_f1:.4f}"}
+
+
 def summary(report: dict, heads: dict[str, dict]) -> str:
     parts = [f"{report['dataset']} {report['split'] or 'all'}: n={report['n']}",
              f"faces not found {report['faces_not_found']}"]
-    if "smile" in heads:
-        m = heads["smile"]
-        parts.append(f"smile acc {m['accuracy']:.4f} auc {m['auc']:.4f} "
-                     f"(best {m['best_accuracy']:.4f} at {m['best_threshold']:.3f})")
-    if "emotion" in heads:
-        m = heads["emotion"]
-        parts.append(f"emotion acc {m['accuracy']:.4f} macro-F1 {m['macro_f1']:.4f}")
+    parts += [phrase.format(**heads[head]) for head, phrase in HEAD_SUMMARY.items() if head in heads]
     parts.append(f"{report['seconds']:.1f} s")
     return ", ".join(parts)
-
 
 if __name__ == "__main__":
     sys.exit(main())

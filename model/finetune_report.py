@@ -13,7 +13,6 @@ GENKI-4K fold 0, FER2013 PrivateTest; scored as model.evaluate scores them. Exit
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from model.checkpoint import CheckpointError, load_model, pick_device
 from model.data import load_dataset
 from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
-from model.evaluate import evaluate, head_metrics, json_safe, load_eval_set
+from model.evaluate import evaluate, head_metrics, load_eval_set, positive_int, write_json
 
 # The figures compared per head; the pass/fail rule looks at accuracy.
 KEPT_METRICS = {"smile": ("accuracy", "auc", "mae", "best_accuracy"), "emotion": ("accuracy", "macro_f1")}
@@ -90,6 +89,14 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def accuracy_drop(text: str) -> float:
+    """argparse type of --max-drop: a fraction of accuracy."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1 (0.01 = one point), got {value:g}")
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m model.finetune_report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", required=True, help="the checkpoint before fine-tuning")
@@ -102,17 +109,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="as data.manifest_crop: none for game.record clips (face crops already)")
     parser.add_argument("--genki", default=None, help="GENKI-4K root: also score fold 0")
     parser.add_argument("--fer", default=None, help="FER2013 csv(.gz) or its folder: also score PrivateTest")
-    parser.add_argument("--max-drop", type=float, default=0.01,
+    parser.add_argument("--max-drop", type=accuracy_drop, default=0.01,
                         help="largest accuracy loss that passes (0.01 = 1 point)")
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--batch-size", type=positive_int, default=256)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", required=True, help="where to write the report")
-    args = parser.parse_args(argv)
-    if args.batch_size < 1:
-        parser.error("--batch-size must be at least 1")
-    if not 0 <= args.max_drop < 1:
-        parser.error("--max-drop must be from 0 to 1 (0.01 = one point)")
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,9 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         report = compare(scores(args.before, sets, device, args.batch_size),
                          scores(args.after, sets, device, args.batch_size), sets, args.max_drop)
         report = {"before": args.before, "after": args.after, "manifest": args.manifest, **report}
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(json_safe(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(args.json, report)
     except (CheckpointError, DatasetError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -119,7 +119,42 @@ class StreamingModel:
     @torch.inference_mode()
     def push(self, crop: np.ndarray) -> Prediction:
         """crop: uint8 RGB (or grey) face crop of any size."""
-        x = self.preprocessing([crop]).to(self.device)
-        self.window.append(self.model.embed(x)[0])
+        return self.push_features(self.model.embed(self.preprocessing([crop]).to(self.device))[0])
+
+    @torch.inference_mode()
+    def push_features(self, features: torch.Tensor) -> Prediction:
+        """The newest frame's backbone features (576,), already computed (StreamingBatch)."""
+        self.window.append(features)
         out = self.model.temporal(torch.stack(tuple(self.window)).unsqueeze(0))
         return Prediction(float(out.smile[0]), out.emotion_probs[0].cpu().numpy(), len(self.window))
+
+
+class StreamingBatch:
+    """One StreamingModel window per stream (a player) over one network. ``push_many``
+    runs the backbone once on every stream's crop as one batch, then each stream's own
+    window through the LSTM: the same predictions as separate pushes, one backbone call."""
+
+    def __init__(self, model: SmileEmotionNet, streams: int, device: str | torch.device = "cpu"):
+        if streams < 1:
+            raise ValueError(f"streams must be at least 1, got {streams}")
+        self.windows = [StreamingModel(model, device) for _ in range(streams)]
+
+    def reset(self, stream: int) -> None:
+        self.windows[stream].reset()
+
+    @torch.inference_mode()
+    def push_many(self, crops: Sequence[np.ndarray | None]) -> list[Prediction | None]:
+        """crops[i]: stream i's newest face crop, or None (no face: its window is reset
+        and its prediction is None)."""
+        if len(crops) != len(self.windows):
+            raise ValueError(f"expected {len(self.windows)} crops (one per stream), got {len(crops)}")
+        predictions: list[Prediction | None] = [None] * len(crops)
+        present = [i for i, crop in enumerate(crops) if crop is not None]
+        for i in set(range(len(crops))) - set(present):
+            self.windows[i].reset()
+        if present:
+            first = self.windows[0]
+            images = first.preprocessing([crops[i] for i in present]).to(first.device)
+            for i, features in zip(present, first.model.embed(images)):
+                predictions[i] = self.windows[i].push_features(features)
+        return predictions
