@@ -34,12 +34,14 @@ from game.engine import Engine  # noqa: E402
 from game.flow import Event, FlowConfig, GameFlow, Outcome, Phase  # noqa: E402
 from game.i18n import LANGUAGES, text  # noqa: E402
 from game.inference import configure_torch_threads  # noqa: E402
+from game.recording import Plan, RecordingStore, recordings_dir  # noqa: E402
 from game.scores import HighScores, ScoreEntry  # noqa: E402
 from game.settings import THRESHOLD_STEP, SettingsStore, pictures_dir, snap_threshold  # noqa: E402
 from game.sounds import Sounds  # noqa: E402
 from game.tracker import FaceFinder  # noqa: E402
 from game.types import EngineResult, Frame  # noqa: E402
 from game.ui import theme  # noqa: E402
+from game.ui.recording_screen import RecordingScreen  # noqa: E402
 from game.ui.screens import TITLE_MENU, Screens, ScreenState  # noqa: E402
 from game.watch import WatchError, WatchPlayer  # noqa: E402
 
@@ -69,6 +71,8 @@ class Host(Protocol):
     """What the app needs from the engine side (EngineHost, or a scripted fake in tests)."""
 
     live: bool
+    spec: str | int        # the source, as given (named in a recording's session file)
+    crop_margin: float     # the model's crop margin: recorded clips are cut the same way
 
     def start(self, players: int) -> None: ...
     def latest(self) -> EngineResult | None: ...
@@ -192,8 +196,9 @@ class App:
                  max_baseline: float = 0.5, settings_store: SettingsStore | None = None,
                  scores: HighScores | None = None, sounds: Sounds | None = None,
                  clock: Callable[[], float] = time.monotonic, surface: pygame.Surface | None = None,
-                 players: int = 1):
+                 players: int = 1, record_plan: Plan = Plan(), record_clip_s: float = 2.0):
         self.host, self.clock = host, clock
+        self.record_plan, self.record_clip_s = record_plan, record_clip_s
         self.store = settings_store or SettingsStore()
         self.settings, problems = self.store.load()
         self.scores = scores or HighScores()
@@ -211,6 +216,7 @@ class App:
                              players)
         self.watch: WatchPlayer | None = None
         self.watch_visible = True
+        self.recording: RecordingScreen | None = None   # the recording mode, while it is open
         self.running = True
         self.show_help = False
         self.menu_index = 0
@@ -261,8 +267,29 @@ class App:
         self.watch, self.watch_visible = player.start(), True
         self.toast(self.t("toast_watch", name=player.name))
 
+    def open_recording(self) -> None:
+        """The recording mode (title menu): consent first, then guided clips of the engine's face."""
+        try:
+            self.host.start(1)
+        except SourceError as exc:
+            log.warning("%s", exc)
+            self.toast(str(exc))
+            return
+        self.recording = RecordingScreen(self.fonts, RecordingStore(recordings_dir()), self.host.crop_margin,
+                                         plan=self.record_plan, clip_seconds=self.record_clip_s,
+                                         source=str(self.host.spec))
+        pygame.key.start_text_input()   # the player types an ID
+
+    def close_recording(self) -> None:
+        self.recording.close()
+        self.recording = None
+        pygame.key.stop_text_input()
+
     # --- input -----------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
+        if self.recording is not None and event.type != pygame.QUIT:
+            self.recording.handle_event(event)   # it takes every key while open (typing an ID)
+            return
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.DROPFILE:
@@ -354,6 +381,8 @@ class App:
             self.running = False
         elif choice == "menu_practice":
             self.start_game(1, practice=True)
+        elif choice == "menu_record":
+            self.open_recording()
         else:
             self.start_game(2 if choice == "menu_faceoff" else 1)
 
@@ -388,6 +417,11 @@ class App:
             self._last_result = result
         state = self.host.poll()
         self._source_note = self._describe(state)
+        if self.recording is not None:
+            self.recording.update(result)
+            if self.recording.finished:
+                self.close_recording()
+            return
         for event in self.flow.update(now, result):
             self._on_event(event)
         if (self.flow.phase is Phase.LAUGH and not self._laugh_handled
@@ -451,7 +485,11 @@ class App:
             new_rank=self.new_rank, laugh_note=self.laugh_note, source_note=self._source_note, now=now)
 
     def draw(self, now: float) -> pygame.Surface:
-        self.screens.draw(self.surface, self._state(now))
+        if self.recording is not None:
+            self.recording.draw(self.surface, self.host.latest(), self.settings.language, mirror=self.host.live,
+                                note=self._source_note)
+        else:
+            self.screens.draw(self.surface, self._state(now))
         return self.surface
 
     def run(self) -> None:
@@ -467,6 +505,8 @@ class App:
             ticker.tick(FPS)
 
     def close(self) -> None:
+        if self.recording is not None:
+            self.close_recording()   # a session still recording keeps its finished clips
         if self.watch is not None:
             self.watch.stop()
         self.host.close()

@@ -173,6 +173,66 @@ def test_player_models_match_the_plain_streaming_model():
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())  # the caller's model is untouched
 
 
+def test_face_off_batches_both_players_through_one_backbone_call(model, monkeypatch):
+    left, right = box(2, 5, 20), box(40, 5, 20)
+    engine = make_engine(model, [[left, right]], players=2)
+    calls = []
+    backbone = engine.models.windows[0].model
+    real_embed = backbone.embed
+    monkeypatch.setattr(backbone, "embed", lambda images: calls.append(len(images)) or real_embed(images))
+    list(engine.run(ScriptedSource(3)))
+    assert calls == [2, 2, 2]
+
+
+class ClosableFinder(StubFinder):
+    """A StubFinder that counts close() and, like MediaPipe, cannot detect once closed."""
+
+    def __init__(self, boxes):
+        super().__init__(boxes)
+        self.closes = 0
+
+    def find(self, rgb):
+        if self.closes:
+            raise RuntimeError("the face detector was closed")
+        return super().find(rgb)
+
+    def close(self) -> None:
+        self.closes += 1
+
+
+def test_an_engine_closes_only_the_finder_it_made(model, monkeypatch):
+    lent = ClosableFinder([[box(10, 5, 30)]])
+    Engine(model, GameConfig(), finder=lent).close()
+    assert lent.closes == 0
+    made = []
+    monkeypatch.setattr("game.engine.FaceFinder", lambda *a: made.append(ClosableFinder([[]])) or made[-1])
+    Engine(model, GameConfig()).close()
+    assert made[0].closes == 1
+
+
+def test_host_lends_one_finder_to_each_engine_and_closes_it_once(model, tmp_path, monkeypatch):
+    from game.app import EngineHost
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(4):
+        cv2.imwrite(str(folder / f"{i:03d}.png"), np.full((48, 64, 3), 90, np.uint8))
+    made = []
+    monkeypatch.setattr("game.app.FaceFinder",
+                        lambda *a: made.append(ClosableFinder([[box(4, 4, 24), box(34, 4, 24)]])) or made[-1])
+    host = EngineHost(model, GameConfig(), str(folder))
+    host.start_sync(1)
+    solo = host.engine
+    assert host.step_sync().face_found
+    host.start_sync(2)                           # face-off: a new engine on the same finder
+    solo.close()                                 # closing the old engine after the hand-over ...
+    result = host.step_sync()                    # ... leaves the new one working
+    assert host.engine is not solo and [p.box is not None for p in result.players] == [True, True]
+    assert len(made) == 1 and made[0].closes == 0
+    host.close()
+    assert made[0].closes == 1
+
+
 # -- threads -------------------------------------------------------------------------------
 
 def test_threads_stop_within_a_second(model):

@@ -183,3 +183,14 @@ def test_crop_option_rejected_for_precropped_sets(tmp_path, weights):
         evaluate_main(["--weights", str(weights), "--dataset", "fer2013", "--root", str(tmp_path),
                        "--crop", "detect", "--json", str(tmp_path / "r.json")])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--batch-size", "0"], "argument --batch-size: must be at least 1, got 0"),
+    (["--batch-size", "x"], "argument --batch-size: invalid positive_int value: 'x'"),
+])
+def test_bad_counts_are_refused_before_anything_loads(tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as exc:
+        evaluate_main(["--weights", str(tmp_path / "w.pt"), "--dataset", "imagefolder", "--root", str(tmp_path),
+                       "--json", str(tmp_path / "r.json"), *argv])
+    assert exc.value.code == 2 and message in capsys.readouterr().err

@@ -158,3 +158,7 @@ def test_report_errors_are_one_line(videos_manifest, tmp_path, capsys):
     assert report_main(["--before", str(before), "--after", str(before), "--manifest", str(videos_manifest),
                         "--json", str(tmp_path / "r.json")]) == 2   # two videos: no subject in the test split
     assert "falls in split 'test'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        report_main(["--before", str(before), "--after", str(before), "--manifest", str(videos_manifest),
+                     "--json", str(tmp_path / "r.json"), "--max-drop", "5"])
+    assert exc.value.code == 2 and "--max-drop: must be from 0 to 1" in capsys.readouterr().err

@@ -3,6 +3,7 @@ watch pane; scripted engine results and a scripted clock, plus one round through
 real engine on a short clip."""
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import time
@@ -18,10 +19,13 @@ from game.app import App, EngineHost, RoundSettings, load_round_settings
 from game.capture import SourceState, SourceStatus
 from game.config import ConfigError, GameConfig, load_config
 from game.flow import Event, FlowConfig, GameFlow, Outcome, Phase
+from game.recording import Plan, select_prompts
 from game.scores import TABLE_SIZE, HighScores, ScoreEntry
 from game.settings import Settings, SettingsStore, config_dir
 from game.sounds import EFFECTS, RATE, Sounds
 from game.types import Analysis, EngineResult, Frame, Judgement, Mode, PlayerResult, Verdict
+from game.ui.recording_screen import Stage
+from game.ui.screens import TITLE_MENU
 from game.watch import WatchError, WatchPlayer, list_clips
 from model.checkpoint import load_model
 from model.face import FaceBox
@@ -32,8 +36,9 @@ PROBS = np.array([0.01, 0.01, 0.01, 0.2, 0.01, 0.01, 0.75], dtype=np.float32)
 
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path, monkeypatch):
-    """Settings, scores and pictures go to tmp_path, never to the real home."""
+    """Settings, scores, pictures and recordings go to tmp_path, never to the real home."""
     monkeypatch.setenv("UTCHAM_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("UTCHAM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_PICTURES_DIR", str(tmp_path / "pictures"))
     pygame.font.init()
 
@@ -319,6 +324,8 @@ class FakeHost:
     """Stands in for EngineHost: the test sets ``result``; calls are recorded."""
 
     live = False
+    spec = "scripted"
+    crop_margin = 0.2
 
     def __init__(self):
         self.result: EngineResult | None = None
@@ -365,6 +372,15 @@ def make_app(clock: Clock, **kw) -> tuple[App, FakeHost, RecordingSounds]:
 def press(app: App, *keys: int) -> None:
     for key in keys:
         app.handle_event(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
+
+
+def type_text(app: App, text: str) -> None:
+    app.handle_event(pygame.event.Event(pygame.TEXTINPUT, text=text))
+
+
+def choose(app: App, item: str) -> None:
+    """Move the title menu's selection to ``item`` with the arrow keys and press Enter."""
+    press(app, *[pygame.K_DOWN] * ((TITLE_MENU.index(item) - app.menu_index) % len(TITLE_MENU)), pygame.K_RETURN)
 
 
 def tick(app: App, host: FakeHost, clock: Clock, seconds: float, dt: float = 1 / 30, **result_kw) -> None:
@@ -503,6 +519,27 @@ def test_face_off_round_from_the_menu():
     assert app.flow.phase is Phase.RESULTS and app.scores.entries == []   # face-offs are not ranked
 
 
+def test_recording_from_the_title_menu_declined_writes_nothing(tmp_path):
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    tick(app, host, clock, 0.1)
+    title = pygame.surfarray.array3d(app.draw(clock())).copy()
+    choose(app, "menu_record")
+    assert host.started == [1] and app.recording is not None and app.recording.stage is Stage.CONSENT
+    type_text(app, "민수")
+    press(app, pygame.K_q, pygame.K_2, pygame.K_RIGHT)   # game keys go to the consent page, not the game
+    assert app.running and app.settings.threshold == 0.8 and app.recording.player == "민수"
+    tick(app, host, clock, 0.2)
+    consent = pygame.surfarray.array3d(app.surface)
+    assert np.abs(consent.astype(int) - title).mean() > 5      # the consent page is on screen, not the title
+    press(app, pygame.K_ESCAPE)                               # declined
+    tick(app, host, clock, 1 / 30)
+    assert app.recording is None and app.flow.phase is Phase.TITLE and app.running
+    assert not (tmp_path / "data").exists()                   # nothing was written anywhere
+    choose(app, "menu_solo")                                  # the title menu works again
+    assert host.started == [1, 1] and app.flow.phase is Phase.CALIBRATE
+
+
 def test_round_settings_come_from_the_ui_section(tmp_path):
     assert load_round_settings(GameConfig()) == RoundSettings()
     path = tmp_path / "game.yaml"
@@ -545,6 +582,41 @@ def test_bad_game_arguments_are_one_line_exit_2(tmp_path, random_checkpoint, cli
     assert code == 2 and err.startswith("error: ") and message in err and err.count("\n") == 1
     assert not (tmp_path / "x.png").exists()
     pygame.font.init()
+
+
+def test_recording_from_the_title_menu_saves_a_clip_of_a_video(tmp_path, random_checkpoint, clip):
+    """The real engine on a face video: menu, consent with a typed ID, one short neutral clip,
+    the summary, back to the title; the clip is in the data folder's manifest."""
+    model, _ = load_model(random_checkpoint)
+    host = EngineHost(model, load_config(None), str(clip))
+    plan = Plan(select_prompts(["neutral"]), clips_per_prompt=1, prepare_s=0.0)
+    app = App(host, sounds=RecordingSounds(), record_plan=plan, record_clip_s=0.1)
+    try:
+        choose(app, "menu_record")
+        screen = app.recording
+        type_text(app, "tester_1")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and screen.stage is not Stage.DONE:
+            if screen.stage is Stage.CONSENT and host.latest() is not None:
+                press(app, pygame.K_RETURN)                   # consent, once the engine gives results
+            now = time.monotonic()
+            app.step(now)
+            app.draw(now)
+            time.sleep(1 / 60)
+        assert screen.stage is Stage.DONE and not screen.error and len(screen.clips) == 1
+        press(app, pygame.K_RETURN)                           # leave the summary
+        app.step(time.monotonic())
+        assert app.recording is None and app.flow.phase is Phase.TITLE
+    finally:
+        app.close()
+    out = tmp_path / "data" / "recordings"
+    rows = list(csv.DictReader((out / "manifest.csv").open(encoding="utf-8")))
+    assert [(r["subject"], r["smile"], r["emotion"]) for r in rows] == [("tester_1", "0", "neutral")]
+    crops = sorted((out / rows[0]["path"]).glob("*.png"))
+    assert len(crops) == screen.session.clip_frames >= 10      # at least one model window
+    assert cv2.imread(str(crops[0])).shape == (112, 112, 3)  # face crops, never whole frames
+    sidecar = json.loads(next(out.glob("tester_1/*/session.json")).read_text(encoding="utf-8"))
+    assert sidecar["source"] == str(clip) and sidecar["crop"]["margin"] == model.config.preprocessing.crop_margin
 
 
 def test_a_round_through_the_real_engine_on_a_clip(random_checkpoint, clip):

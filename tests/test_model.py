@@ -6,8 +6,9 @@ import torch
 
 from model.checkpoint import CheckpointError, load_model, save_checkpoint
 from model.mobilenetv3 import MobileNetV3Small, load_imagenet_weights
-from model.network import ModelConfig, SmileEmotionNet, StreamingModel
+from model.network import ModelConfig, SmileEmotionNet, StreamingBatch, StreamingModel
 from model.preprocess import Preprocessing
+from tests.conftest import responsive_model
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IMAGENET = SHARED / "weights" / "mobilenet_v3_small_imagenet_tfslim.pth"
@@ -75,6 +76,35 @@ def test_streaming_equals_full_window_forward():
         assert np.allclose(pred.emotion_probs, full.emotion_probs[0].numpy(), atol=1e-5)
     stream.reset()
     assert stream.push(crops[0]).frames_in_window == 1
+
+
+def test_batched_push_equals_separate_pushes():
+    """One backbone call for every stream's crop gives each stream what its own push gives,
+    a missing face resets only that stream, and stream windows stay apart."""
+    net = responsive_model(seed=3)
+    batch, alone = StreamingBatch(net, 3), [StreamingModel(net) for _ in range(3)]
+    rng = np.random.default_rng(3)
+    for step in range(13):
+        crops = [rng.integers(0, 256, (70 + 10 * i, 70 + 10 * i, 3), dtype=np.uint8) for i in range(3)]
+        if step in (4, 5):
+            crops[1] = None                      # player 2's face is lost for two frames
+        if step == 7:
+            crops = [None, None, None]
+        got = batch.push_many(crops)
+        for i, (crop, pred) in enumerate(zip(crops, got)):
+            if crop is None:
+                alone[i].reset()
+                assert pred is None and len(batch.windows[i].window) == 0
+                continue
+            want = alone[i].push(crop)
+            assert pred.frames_in_window == want.frames_in_window
+            assert abs(pred.smile - want.smile) < 1e-5
+            np.testing.assert_allclose(pred.emotion_probs, want.emotion_probs, atol=1e-5)
+    assert [len(w.window) for w in batch.windows] == [5, 5, 5]
+    smiles = [p.smile for p in got]
+    assert max(smiles) - min(smiles) > 1e-4      # different faces, different answers: not vacuous
+    with pytest.raises(ValueError, match="expected 3 crops"):
+        batch.push_many([crops[0]])
 
 
 def test_checkpoint_round_trip_keeps_preprocessing(tmp_path):

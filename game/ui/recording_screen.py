@@ -2,13 +2,13 @@
 the live camera, and a summary. It records through game/recording.py, so the game writes
 the same clips, sidecar and manifest rows as ``python -m game.record``.
 
-Self-contained: the app makes a RecordingScreen when the player chooses to record, keeps
-the engine running on one player, and each frame passes it the events, the engine's newest
-result and the surface::
+The app (game/app.py) opens a RecordingScreen from the title menu, keeps the engine running
+on one player, and each frame passes it the events, the engine's newest result and the
+surface::
 
     screen.handle_event(event)          # True when the screen used the event
     screen.update(host.latest())        # records from the engine's tracked face
-    screen.draw(surface, host.latest(), lang, mirror=host.live)
+    screen.draw(surface, host.latest(), lang, mirror=host.live, note=source_note)
     if screen.finished: screen.close(); back to the title
 
 Nothing is written before the player presses Enter on the consent page.
@@ -16,65 +16,25 @@ Nothing is written before the player presses Enter on the consent page.
 from __future__ import annotations
 
 from enum import Enum
+
 import pygame
 
+from game.i18n import emotion_name, text
 from game.recording import (CROP_SIZE, ClipRecord, Consent, GuidedRecording, Plan, RecordingError,
                             RecordingStore, Session, Step, check_player, consent_text, now_iso)
-from game.i18n import emotion_name
 from game.types import EngineResult
-from model.data.errors import DatasetError
 from game.ui import theme
-from game.ui.theme import Fonts, draw_text, fit_text, panel, wrap_text
+from game.ui.theme import Fonts, draw_prompt, draw_text, fit_text, panel, wrap_text
 from game.ui.widgets import CameraView
+from model.data.errors import DatasetError
 from model.face import square_crop
 from model.labels import emotion_index
 
 W, H = theme.SCREEN_SIZE
 MIN_CLIP_FRAMES = 10        # one model window
 FALLBACK_RATE = 15.0        # results per second assumed before the engine's rate is known
-
-TEXT = {
-    "ko": {
-        "consent_title": "녹화 동의 · Recording consent",
-        "player_id": "플레이어 ID",
-        "agree": "[Enter] 동의하고 녹화 시작",
-        "decline": "[Esc] 동의하지 않음",
-        "bad_id": "ID는 글자(한글 가능)·숫자·_ - . 로 1~64자, 글자나 숫자로 시작해야 합니다.",
-        "recording": "녹화 중 · 플레이어 {player}",
-        "prompt_n": "표정 {i}/{n}",
-        "label": "라벨: 웃음 {smile:g} · 감정 {emotion}",
-        "get_ready": "준비하세요",
-        "clip_n": "클립 {k}/{n} 녹화 중",
-        "no_face": "얼굴이 보이지 않습니다. 카메라를 바라봐 주세요.",
-        "stop_hint": "[Esc] 그만하기 (완료된 클립은 저장됩니다)",
-        "done_title": "녹화 완료",
-        "saved": "클립 {n}개를 저장했습니다: {folder}",
-        "nothing": "저장된 클립이 없습니다.",
-        "delete_hint": "삭제: python -m game.record delete --player {player} --out {out}",
-        "back": "[Enter] 돌아가기",
-        "write_error": "저장 실패: {error}",
-    },
-    "en": {
-        "consent_title": "Recording consent · 녹화 동의",
-        "player_id": "Player ID",
-        "agree": "[Enter] Agree and record",
-        "decline": "[Esc] Decline",
-        "bad_id": "The ID takes 1-64 letters (Hangul too), digits, _ - . and starts with a letter or digit.",
-        "recording": "Recording · player {player}",
-        "prompt_n": "Expression {i}/{n}",
-        "label": "Label: smile {smile:g} · emotion {emotion}",
-        "get_ready": "Get ready",
-        "clip_n": "Recording clip {k}/{n}",
-        "no_face": "No face in view. Please look at the camera.",
-        "stop_hint": "[Esc] Stop (finished clips are kept)",
-        "done_title": "Recording finished",
-        "saved": "Saved {n} clip(s) to {folder}",
-        "nothing": "No clip was saved.",
-        "delete_hint": "Delete: python -m game.record delete --player {player} --out {out}",
-        "back": "[Enter] Back",
-        "write_error": "Could not save: {error}",
-    },
-}
+CONSENT_FONT_SIZES = (19, 17, 15, 13)   # the consent text shrinks to fit a long recordings path
+PARAGRAPH_GAP = 6
 
 
 class Stage(str, Enum):
@@ -105,8 +65,8 @@ class RecordingScreen:
         self._t_first: float | None = None   # source time of the first result seen (for the rate)
         self._seen = 0
         self.camera = CameraView(pygame.Rect(40, 84, 760, 570), fonts)
-        self.agree_button = pygame.Rect(330, 640, 400, 52)
-        self.decline_button = pygame.Rect(750, 640, 260, 52)
+        self.agree_button = pygame.Rect(300, 640, 400, 52)     # with the ID field: centred, 300..980
+        self.decline_button = pygame.Rect(720, 640, 260, 52)
 
     # -- input --------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
@@ -196,70 +156,80 @@ class RecordingScreen:
             self._finish()
 
     # -- drawing ------------------------------------------------------------------------------
-    def t(self, lang: str, key: str, **values) -> str:
-        return TEXT[lang][key].format(**values)
-
     def draw(self, surface: pygame.Surface, result: EngineResult | None, lang: str = "ko",
-             mirror: bool = False) -> None:
+             mirror: bool = False, note: str = "") -> None:
+        """note: a line about the source (camera lost), shown over the camera view."""
         surface.fill(theme.BACKGROUND)
         if self.stage is Stage.CONSENT:
             self._draw_consent(surface, lang)
         elif self.stage is Stage.RECORDING:
-            self._draw_recording(surface, result, lang, mirror)
+            self._draw_recording(surface, result, lang, mirror, note)
         else:
             self._draw_done(surface, lang)
 
+    def _fit_texts(self, texts: list[str], width: int, height: int) -> tuple[pygame.font.Font, list[list[list[str]]]]:
+        """The largest body font at which each text's paragraphs fit ``width`` x ``height``
+        (a long recordings path must not push a line out), and each text wrapped at it."""
+        for size in CONSENT_FONT_SIZES:
+            font = self.fonts.get(size)
+            wrapped = [[wrap_text(font, paragraph, width) for paragraph in body.split("\n")] for body in texts]
+            tallest = max(sum(map(len, blocks)) * font.get_linesize() + PARAGRAPH_GAP * (len(blocks) - 1)
+                          for blocks in wrapped)
+            if tallest <= height:
+                break
+        return font, wrapped
+
     def _draw_consent(self, surface: pygame.Surface, lang: str) -> None:
-        draw_text(surface, self.fonts.get(34, bold=True), self.t(lang, "consent_title"), theme.ACCENT,
+        draw_text(surface, self.fonts.get(34, bold=True), text(lang, "rec_consent_title"), theme.ACCENT,
                   (W // 2, 40), "center")
-        font = self.fonts.get(19)
         player = self.player.strip() or "?"
-        for i, text_lang in enumerate(("ko", "en")):   # both languages, whatever the game's language
-            box = pygame.Rect(40 + i * 610, 76, 590, 460)
+        boxes = [pygame.Rect(40 + i * 610, 76, 590, 460) for i in range(2)]
+        bodies = [consent_text(text_lang, player, self.store.root, len(self.plan.prompts), self.plan.clips_per_prompt,
+                               self.clip_seconds) for text_lang in ("ko", "en")]   # both, whatever the game's language
+        font, wrapped = self._fit_texts(bodies, boxes[0].w - 32, boxes[0].h - 32)
+        for box, blocks in zip(boxes, wrapped):
             panel(surface, box)
-            body = consent_text(text_lang, player, self.store.root, len(self.plan.prompts),
-                                self.plan.clips_per_prompt, self.clip_seconds)
             y = box.y + 16
-            for paragraph in body.split("\n"):
-                for line in wrap_text(font, paragraph, box.w - 32):
-                    if y + font.get_linesize() > box.bottom - 8:
-                        break
-                    y = draw_text(surface, font, line, theme.TEXT, (box.x + 16, y)).bottom + 2
-                y += 6
+            for block in blocks:
+                for line in block:
+                    if y + font.get_linesize() <= box.bottom - 8:   # even the smallest font is too big: clip
+                        draw_text(surface, font, line, theme.TEXT, (box.x + 16, y))
+                    y += font.get_linesize()
+                y += PARAGRAPH_GAP
         label_font = self.fonts.get(22, bold=True)
-        label = draw_text(surface, label_font, self.t(lang, "player_id"), theme.TEXT, (330, 566))
-        field = pygame.Rect(label.right + 16, 556, 730 - label.right - 16, 44)
+        left, right = self.agree_button.x, self.decline_button.right
+        label = draw_text(surface, label_font, text(lang, "rec_player_id"), theme.TEXT, (left, 578), "midleft")
+        field = pygame.Rect(label.right + 16, 556, right - label.right - 16, 44)
         panel(surface, field, radius=8)
         draw_text(surface, label_font, fit_text(label_font, self.player + "_", field.w - 20), theme.ACCENT,
                   (field.x + 10, field.centery), "midleft")
-        problem = self.t(lang, "bad_id") if self.id_rejected else self.t(lang, "write_error", error=self.error)
         if self.id_rejected or self.error:
+            problem = text(lang, "rec_bad_id") if self.id_rejected else text(lang, "rec_write_error", error=self.error)
             small = self.fonts.get(16)
-            draw_text(surface, small, fit_text(small, problem, W - 80), theme.OUT_RED, (W // 2, 616), "center")
-        for rect, key, colour in ((self.agree_button, "agree", theme.SAFE_GREEN),
-                                  (self.decline_button, "decline", theme.TEXT_DIM)):
+            draw_text(surface, small, fit_text(small, problem, W - 80), theme.OUT_RED, (W // 2, 618), "center")
+        for rect, key, colour in ((self.agree_button, "rec_agree", theme.SAFE_GREEN),
+                                  (self.decline_button, "rec_decline", theme.TEXT_DIM)):
             panel(surface, rect, edge=colour, radius=12)
-            draw_text(surface, self.fonts.get(20, bold=True), self.t(lang, key), colour, rect.center, "center")
+            draw_text(surface, self.fonts.get(20, bold=True), text(lang, key), colour, rect.center, "center")
 
     def _draw_recording(self, surface: pygame.Surface, result: EngineResult | None, lang: str,
-                        mirror: bool) -> None:
+                        mirror: bool, note: str) -> None:
         guided, session = self.guided, self.session
-        draw_text(surface, self.fonts.get(26, bold=True), self.t(lang, "recording", player=session.consent.player),
+        draw_text(surface, self.fonts.get(26, bold=True), text(lang, "rec_recording", player=session.consent.player),
                   theme.TEXT, (40, 28))
         pygame.draw.circle(surface, theme.OUT_RED, (W - 60, 44), 12)   # the REC light
         image = result.frame.image if result is not None else None
         boxes = [(result.box, theme.SAFE_GREEN, "")] if result is not None and result.box is not None else []
         self.camera.draw(surface, image, boxes, mirror)
-        if self.face_missing:
-            draw_text(surface, self.fonts.get(22, bold=True), self.t(lang, "no_face"), theme.WARN_AMBER,
-                      self.camera.rect.center, "center")
+        if note or self.face_missing:
+            draw_prompt(surface, self.fonts, self.camera.rect, note or text(lang, "rec_no_face"), theme.WARN_AMBER)
         side = pygame.Rect(820, 84, 420, 570)
         panel(surface, side)
         prompt = guided.prompt
         if prompt is None:
             return
         x, y = side.x + 24, side.y + 20
-        draw_text(surface, self.fonts.get(18), self.t(lang, "prompt_n", i=guided.index + 1, n=len(self.plan.prompts)),
+        draw_text(surface, self.fonts.get(18), text(lang, "rec_prompt_n", i=guided.index + 1, n=len(self.plan.prompts)),
                   theme.TEXT_DIM, (x, y))
         other = "en" if lang == "ko" else "ko"
         y = draw_text(surface, self.fonts.get(44, bold=True), prompt.title[lang], theme.ACCENT, (x, y + 30)).bottom
@@ -268,45 +238,52 @@ class RecordingScreen:
         for line in wrap_text(font, prompt.instruction[lang], side.w - 48):
             y = draw_text(surface, font, line, theme.TEXT, (x, y)).bottom + 2
         emotion = emotion_name(lang, emotion_index(prompt.label.emotion))
-        y = draw_text(surface, self.fonts.get(16), self.t(lang, "label", smile=prompt.label.smile, emotion=emotion),
+        y = draw_text(surface, self.fonts.get(16), text(lang, "rec_label", smile=prompt.label.smile, emotion=emotion),
                       theme.TEXT_DIM, (x, y + 12)).bottom
         now = result.frame.t_source if result is not None else 0.0
         if guided.step is Step.PREPARE:
-            draw_text(surface, self.fonts.get(22), self.t(lang, "get_ready"), theme.TEXT, (side.centerx, y + 50),
+            draw_text(surface, self.fonts.get(22), text(lang, "rec_get_ready"), theme.TEXT, (side.centerx, y + 50),
                       "center")
             left = guided.seconds_left(now)
             draw_text(surface, self.fonts.get(120, bold=True), f"{max(1, int(left + 0.999))}", theme.ACCENT,
                       (side.centerx, y + 150), "center")
         else:
             draw_text(surface, self.fonts.get(22, bold=True),
-                      self.t(lang, "clip_n", k=guided.clips_done + 1, n=self.plan.clips_per_prompt),
+                      text(lang, "rec_clip_n", k=guided.clips_done + 1, n=self.plan.clips_per_prompt),
                       theme.OUT_RED, (x, y + 40))
-            bar = pygame.Rect(x, y + 84, side.w - 48, 16)
-            pygame.draw.rect(surface, theme.TRACK, bar, border_radius=8)
-            done = bar.copy()
-            done.w = round(bar.w * session.frames_in_clip / session.clip_frames)
-            if done.w:
-                pygame.draw.rect(surface, theme.OUT_RED, done, border_radius=8)
-        draw_text(surface, self.fonts.get(16), self.t(lang, "stop_hint"), theme.TEXT_DIM, (W // 2, H - 30), "center")
+            self._bar(surface, pygame.Rect(x, y + 84, side.w - 48, 16), session.frames_in_clip / session.clip_frames,
+                      theme.OUT_RED)
+        total = len(self.plan.prompts) * self.plan.clips_per_prompt
+        draw_text(surface, self.fonts.get(16), text(lang, "rec_progress", done=len(session.clips), total=total),
+                  theme.TEXT_DIM, (x, side.bottom - 62))
+        self._bar(surface, pygame.Rect(x, side.bottom - 32, side.w - 48, 10), len(session.clips) / total,
+                  theme.SAFE_GREEN)
+        draw_text(surface, self.fonts.get(16), text(lang, "rec_stop_hint"), theme.TEXT_DIM, (W // 2, H - 30), "center")
+
+    @staticmethod
+    def _bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float, colour) -> None:
+        pygame.draw.rect(surface, theme.TRACK, rect, border_radius=rect.h // 2)
+        done = rect.copy()
+        done.w = round(rect.w * min(1.0, fraction))
+        if done.w:
+            pygame.draw.rect(surface, colour, done, border_radius=rect.h // 2)
 
     def _draw_done(self, surface: pygame.Surface, lang: str) -> None:
-        draw_text(surface, self.fonts.get(40, bold=True), self.t(lang, "done_title"), theme.ACCENT, (W // 2, 150),
+        draw_text(surface, self.fonts.get(40, bold=True), text(lang, "rec_done_title"), theme.ACCENT, (W // 2, 150),
                   "center")
         font = self.fonts.get(20)
         lines = []
         if self.clips:
-            lines.append(self.t(lang, "saved", n=len(self.clips), folder=self.session.folder))
+            lines.append(text(lang, "rec_saved", n=len(self.clips), folder=self.session.folder))
+            lines.append(text(lang, "rec_delete_hint", player=self.session.consent.player, out=self.store.root))
         else:
-            lines.append(self.t(lang, "nothing"))
+            lines.append(text(lang, "rec_nothing"))
         if self.error:
-            lines.append(self.t(lang, "write_error", error=self.error))
-        if self.session is not None:
-            lines.append(self.t(lang, "delete_hint", player=self.session.consent.player, out=self.store.root))
+            lines.append(text(lang, "rec_write_error", error=self.error))
         y = 240
         for line in lines:
             for piece in wrap_text(font, line, W - 160):
                 y = draw_text(surface, font, piece, theme.TEXT, (80, y)).bottom + 6
             y += 10
-        draw_text(surface, self.fonts.get(20, bold=True), self.t(lang, "back"), theme.TEXT_DIM, (W // 2, H - 60),
+        draw_text(surface, self.fonts.get(20, bold=True), text(lang, "rec_back"), theme.TEXT_DIM, (W // 2, H - 60),
                   "center")
-

@@ -17,12 +17,12 @@ from game.scores import ScoreEntry
 from game.settings import Settings
 from game.types import EngineResult, Judgement, Verdict
 from game.ui import theme
-from game.ui.theme import Fonts, draw_text, fit_text, panel, shade, wrap_text
+from game.ui.theme import Fonts, draw_prompt, draw_text, fit_text, panel, shade, wrap_text
 from game.ui.widgets import (AnalysisLine, Button, CameraView, Chip, EmotionBars, RoundTimer, SmileGauge,
                              StatsReadout, ThresholdSlider, VerdictBanner)
 
 W, H = theme.SCREEN_SIZE
-TITLE_MENU = ("menu_solo", "menu_faceoff", "menu_practice", "menu_quit")
+TITLE_MENU = ("menu_solo", "menu_faceoff", "menu_practice", "menu_record", "menu_quit")
 HELP_KEYS = (
     ("Enter / Space", "key_start"), ("← → / - +", "key_threshold"), ("T", "key_two_stage"),
     ("P", "key_pause"), ("F / F11", "key_fullscreen"), ("L", "key_language"), ("I", "key_stats"),
@@ -101,7 +101,7 @@ class Screens:
         self.stats = StatsReadout((W - 24, 22), fonts)
         self._layouts: dict[tuple[int, bool], PlayLayout] = {}
         self._toast_span = (0, W)
-        self.menu_buttons = [Button(pygame.Rect(720, 250 + 70 * i, 480, 58), key, fonts)
+        self.menu_buttons = [Button(pygame.Rect(720, 240 + 62 * i, 480, 52), key, fonts)
                              for i, key in enumerate(TITLE_MENU)]
         self.title_camera = CameraView(pygame.Rect(80, 250, 560, 380), fonts)
         self.calib_camera = CameraView(pygame.Rect(200, 76, 880, 488), fonts)
@@ -251,7 +251,7 @@ class Screens:
         if state.scores:
             best = state.scores[0]
             lines.insert(0, f"{text(lang, 'scores_title')}: {text(lang, 'seconds', value=best.seconds)}")
-        y = 540
+        y = 556
         for line in lines:
             draw_text(surface, small, fit_text(small, line, 480), theme.TEXT_DIM, (720, y))
             y += 28
@@ -286,8 +286,8 @@ class Screens:
                           (x, box.y + 40), "midright")
             x = r.x - 24
         if not flow.faces_ok:
-            self._prompt(surface, self.calib_camera.rect, text(lang, "stale_prompt" if flow.stale else "no_face_prompt",
-                                                             left=flow.config.face_missing_limit), theme.WARN_AMBER)
+            message = text(lang, "stale_prompt" if flow.stale else "no_face_prompt", left=flow.config.face_missing_limit)
+            draw_prompt(surface, self.fonts, self.calib_camera.rect, message, theme.WARN_AMBER)
 
     def draw_play(self, surface: pygame.Surface, state: ScreenState) -> None:
         flow, lang, settings = state.flow, state.lang, state.settings
@@ -329,12 +329,12 @@ class Screens:
                 self._big_over(surface, layout.camera.rect, text(lang, "countdown_go"), theme.SAFE_GREEN,
                                min(150, int(layout.camera.rect.h * 0.45)))
             if flow.stale:
-                self._prompt(surface, layout.camera.rect, state.source_note or text(lang, "stale_prompt"),
-                             theme.WARN_AMBER)
+                draw_prompt(surface, self.fonts, layout.camera.rect,
+                            state.source_note or text(lang, "stale_prompt"), theme.WARN_AMBER)
             elif not flow.faces_ok:
                 message = (text(lang, "no_face_hold") if flow.practice
                            else text(lang, "no_face_prompt", left=flow.forfeit_in))
-                self._prompt(surface, layout.camera.rect, message, theme.OUT_RED)
+                draw_prompt(surface, self.fonts, layout.camera.rect, message, theme.OUT_RED)
 
     def _draw_player(self, surface: pygame.Surface, p: PlayerPanel, player: int, j: Judgement,
                      state: ScreenState) -> None:
@@ -378,17 +378,6 @@ class Screens:
         font = self.fonts.get(size, bold=True)
         draw_text(surface, font, label, (0, 0, 0), (rect.centerx + 5, rect.centery + 6), "center")
         draw_text(surface, font, label, colour, rect.center, "center")
-
-    def _prompt(self, surface: pygame.Surface, rect: pygame.Rect, message: str, colour) -> None:
-        font = self.fonts.get(24, bold=True)
-        message = fit_text(font, message, rect.w - 60)
-        image = font.render(message, True, theme.TEXT)
-        box = image.get_rect().inflate(40, 24)
-        box.midbottom = (rect.centerx, rect.bottom - 20)
-        veil = pygame.Surface(box.size, pygame.SRCALPHA)
-        pygame.draw.rect(veil, (*colour, 215), veil.get_rect(), border_radius=12)
-        surface.blit(veil, box)
-        surface.blit(image, image.get_rect(center=box.center))
 
     def draw_out_flash(self, surface: pygame.Surface, state: ScreenState) -> None:
         t = state.flow.phase_time

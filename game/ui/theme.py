@@ -112,6 +112,19 @@ def panel(surface: pygame.Surface, rect: pygame.Rect, colour=PANEL, edge=PANEL_E
         pygame.draw.rect(surface, edge, rect, width=1, border_radius=radius)
 
 
+def draw_prompt(surface: pygame.Surface, fonts: Fonts, rect: pygame.Rect, message: str, colour) -> None:
+    """A one-line message on a ``colour`` plate at the bottom of ``rect`` (over the camera view)."""
+    font = fonts.get(24, bold=True)
+    message = fit_text(font, message, rect.w - 60)
+    image = font.render(message, True, TEXT)
+    box = image.get_rect().inflate(40, 24)
+    box.midbottom = (rect.centerx, rect.bottom - 20)
+    veil = pygame.Surface(box.size, pygame.SRCALPHA)
+    pygame.draw.rect(veil, (*colour, 215), veil.get_rect(), border_radius=12)
+    surface.blit(veil, box)
+    surface.blit(image, image.get_rect(center=box.center))
+
+
 def shade(surface: pygame.Surface, alpha: int = 170) -> None:
     """Darken the whole surface (behind overlays and prompts)."""
     veil = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
