@@ -14,8 +14,8 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 import argparse  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-from types import ModuleType  # noqa: E402
 
+from game import app  # noqa: E402
 from game.capture import SourceError  # noqa: E402
 from game.config import ConfigError  # noqa: E402
 from game.headless import HeadlessError, run_headless  # noqa: E402
@@ -33,18 +33,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _game_app() -> ModuleType | None:
-    """The windowed game (game/app.py), or None where it is not installed."""
-    try:
-        import game.app as app
-    except ModuleNotFoundError as exc:
-        if exc.name == "game.app":
-            return None
-        raise
-    return app
-
-
-def build_parser(app: ModuleType | None) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="웃참: try not to laugh (smile + emotion AI).")
     parser.add_argument("--source", default="0",
                         help="camera index, video file or image folder (default: camera 0)")
@@ -60,23 +49,18 @@ def build_parser(app: ModuleType | None) -> argparse.ArgumentParser:
     parser.add_argument("--realtime", action="store_true",
                         help="play a file at its own speed, dropping frames like a camera")
     parser.add_argument("--max-frames", type=_positive_int, default=None, help="stop after N frames")
-    if app is not None and hasattr(app, "add_game_arguments"):
-        app.add_game_arguments(parser)
+    app.add_game_arguments(parser)  # the windowed game's own flags (--screenshot, --lang, ...)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    app = _game_app()
-    parser = build_parser(app)
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.log and not args.headless:
         parser.error("--log needs --headless")
     try:
         if args.headless:
             return run_headless(args)
-        if app is None:
-            print("error: the windowed game (game/app.py) is not installed; use --headless", file=sys.stderr)
-            return 2
         return app.run_game(args)
     except (CheckpointError, ConfigError, SourceError, HeadlessError) as exc:
         print(f"error: {exc}", file=sys.stderr)

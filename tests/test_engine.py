@@ -322,8 +322,11 @@ def test_realtime_drops_stale_frames_instead_of_queueing(model):
     engine.start(ScriptedSource(30), realtime=True, on_result=results.append)
     assert engine.wait(10)
     assert engine.frames_dropped > 5 and len(results) < 25
-    # Without a backlog, latency stays near one or two process times instead of growing.
-    assert max(r.latency_ms for r in results) < 400
+    # Without a backlog, latency stays near one or two process times instead of growing: a
+    # queue would add ~50 ms per frame (80 ms work, 33 ms arrivals), ~500 ms by the 12th result.
+    # Compared with the run's own start, so a loaded machine's slower frames do not matter.
+    latency = [r.latency_ms for r in results]
+    assert sorted(latency[-4:])[1] < sorted(latency[:4])[1] + 250
     indices = [r.frame.index for r in results]
     assert indices == sorted(indices) and indices[-1] >= 25  # it kept up with the newest frames
 
