@@ -46,6 +46,9 @@ def save_checkpoint(path: str | Path, model: SmileEmotionNet, **extra: Any) -> P
     os.close(fd)
     try:
         torch.save(checkpoint_dict(model, **extra), tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint is an ordinary file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
