@@ -84,7 +84,11 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> dict:
         options = {"crop": cfg["data"].get("manifest_crop") or "auto"}
         if subject is not None:
             options["subject"] = str(subject)
-        cfg["data"]["train"] = [{"kind": "manifest", "root": manifest, "split": "train", **options}]
+        repeat = int(cfg["data"].get("manifest_repeat") or 1)
+        cfg["data"]["train"] = [{"kind": "manifest", "root": manifest, "split": "train", **options,
+                                 **({"repeat": repeat} if repeat > 1 else {})}]
+        # data.replay: phase-1 data mixed in (rehearsal) so the public benchmarks are not forgotten
+        cfg["data"]["train"] += list(cfg["data"].get("replay") or [])
         cfg["data"]["val"] = [{"kind": "manifest", "root": manifest, "split": "val", **options}]
     if not cfg["data"].get("train"):
         raise ConfigError(f"{path}: data.train lists no dataset (set data.manifest=CSV for phase 2)")
@@ -95,11 +99,11 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> dict:
 def load_sets(data_cfg: dict, which: str, seed: int) -> list[FaceSet]:
     """Load the data.train or data.val entries, each repeated/capped as configured."""
     root = Path(data_cfg.get("root") or ".")
-    cap = data_cfg.get("max_per_dataset")
     sets = []
     for entry in data_cfg.get(which) or []:
         entry = dict(entry)
         kind, split = entry.pop("kind"), entry.pop("split", None)
+        cap = entry.pop("max", None) or data_cfg.get("max_per_dataset")
         repeat = int(entry.pop("repeat", 1))
         path = Path(entry.pop("root"))
         if entry.get("ferplus") and not Path(entry["ferplus"]).is_absolute():

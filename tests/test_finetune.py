@@ -65,11 +65,12 @@ def test_subject_keeps_one_player_and_splits_their_clips(tmp_path):
 
 def test_data_subject_and_manifest_crop_reach_the_manifest_loader(tmp_path):
     cfg = load_config(FINETUNE, ["data.manifest=m.csv", "data.subject=kim", "data.manifest_crop=none"])
-    assert cfg["data"]["train"] == [{"kind": "manifest", "root": "m.csv", "split": "train", "crop": "none",
-                                     "subject": "kim"}]
+    assert cfg["data"]["train"][0] == {"kind": "manifest", "root": "m.csv", "split": "train", "crop": "none",
+                                       "subject": "kim", "repeat": 10}
+    assert [e["kind"] for e in cfg["data"]["train"][1:]] == ["fer2013", "genki4k", "smilesmiled"]  # rehearsal
     assert cfg["data"]["val"][0]["split"] == "val" and cfg["data"]["val"][0]["subject"] == "kim"
-    assert load_config(FINETUNE, ["data.manifest=m.csv"])["data"]["train"][0] == {
-        "kind": "manifest", "root": "m.csv", "split": "train", "crop": "auto"}
+    assert load_config(FINETUNE, ["data.manifest=m.csv", "data.manifest_repeat=1", "data.replay=[]"])[
+        "data"]["train"] == [{"kind": "manifest", "root": "m.csv", "split": "train", "crop": "auto"}]
     with pytest.raises(ConfigError, match="data.subject needs data.manifest"):
         load_config(FINETUNE, ["data.subject=kim"])
 
@@ -78,7 +79,8 @@ def test_personal_fine_tune_on_one_players_clips(tmp_path):
     csv = write_clips(tmp_path / "data", {"kim": 20, "lee": 6}, frames=10)
     before = tiny_checkpoint(tmp_path / "w0.pt")
     assert train_main(["--config", FINETUNE, f"init_from={before}", f"data.manifest={csv}", "data.subject=kim",
-                       "data.manifest_crop=none", "training.epochs=1", "training.batch_size=8",
+                       "data.manifest_crop=none", "training.epochs=1", "training.batch_size=8", "data.replay=[]",
+                       "data.manifest_repeat=1",
                        "training.device=cpu", f"training.out_dir={tmp_path / 'run'}"]) == 0
     _, ckpt = load_model(tmp_path / "run" / "best.pt")
     assert ckpt["train_config"]["data"]["train"][0]["subject"] == "kim"
@@ -125,7 +127,8 @@ def test_fine_tune_from_a_checkpoint_on_recorded_clips_and_report(videos_manifes
     before = tiny_checkpoint(tmp_path / "w0.pt")
     run = tmp_path / "run"
     assert train_main(["--config", FINETUNE, f"init_from={before}", f"data.manifest={videos_manifest}",
-                       "data.manifest_crop=none", "training.epochs=1", "training.batch_size=8",
+                       "data.manifest_crop=none", "training.epochs=1", "training.batch_size=8", "data.replay=[]",
+                       "data.manifest_repeat=1",
                        "training.device=cpu", f"training.out_dir={run}"]) == 0
     out = capsys.readouterr().out
     assert "train: 2 samples (2 smile, 2 emotion)" in out and "val: manifest 4" in out
