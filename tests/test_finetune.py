@@ -66,7 +66,7 @@ def test_subject_keeps_one_player_and_splits_their_clips(tmp_path):
 def test_data_subject_and_manifest_crop_reach_the_manifest_loader(tmp_path):
     cfg = load_config(FINETUNE, ["data.manifest=m.csv", "data.subject=kim", "data.manifest_crop=none"])
     assert cfg["data"]["train"][0] == {"kind": "manifest", "root": "m.csv", "split": "train", "crop": "none",
-                                       "subject": "kim", "repeat": 10}
+                                       "subject": "kim", "repeat": 5}
     assert [e["kind"] for e in cfg["data"]["train"][1:]] == ["fer2013", "genki4k", "smilesmiled"]  # rehearsal
     assert cfg["data"]["val"][0]["split"] == "val" and cfg["data"]["val"][0]["subject"] == "kim"
     assert load_config(FINETUNE, ["data.manifest=m.csv", "data.manifest_repeat=1", "data.replay=[]"])[
