@@ -12,7 +12,7 @@ mkdir -p "$out"
 for tta in "" "--tta-flip"; do
   tag=${tta:+_flip}
   $py -m model.evaluate --weights "$weights" --dataset genki4k --root "$data/genki4k" --split test \
-      --crop auto $tta --json "$out/genki4k_test$tag.json"
+      --crop auto $tta --json "$out/photos_smile_fold0$tag.json"
   $py -m model.evaluate --weights "$weights" --dataset smilesmiled --root "$data/smilesmiled" --split test \
       $tta --json "$out/smilesmiled_test$tag.json"
   $py -m model.evaluate --weights "$weights" --dataset fer2013 --root "$data/fer2013" --split PrivateTest \
