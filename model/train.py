@@ -18,6 +18,7 @@ import os
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -211,6 +212,11 @@ def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
 def build_model(cfg: dict) -> SmileEmotionNet:
     if cfg.get("init_from"):
         model, _ = load_model(cfg["init_from"])
+        if cfg.get("init_input_size"):
+            # Progressive resizing: the backbone ends in global pooling, so weights trained at
+            # one input size go on training at another (weights/README.md measures why).
+            prep = replace(model.config.preprocessing, input_size=int(cfg["init_input_size"]))
+            model.config = replace(model.config, preprocessing=prep)
         return model.train()
     mcfg = dict(cfg["model"])
     imagenet = mcfg.pop("imagenet_weights", None)

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from model.checkpoint import load_model
@@ -117,6 +118,22 @@ def test_train_writes_metrics_curves_checkpoints_and_resumes(tiny):
     assert main(["--config", str(config), "training.epochs=3", "--resume"]) == 0
     rows = list(csv.DictReader((run / "metrics.csv").open()))
     assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+
+
+def test_init_from_goes_on_at_another_input_size(tiny):
+    """Progressive resizing: start from a trained checkpoint, train it at a larger input."""
+    config = tiny_config(tiny, epochs=1)
+    assert main(["--config", str(config)]) == 0
+    small, _ = load_model(tiny / "run" / "best.pt")
+    assert main(["--config", str(config), f"init_from={tiny / 'run' / 'best.pt'}", "init_input_size=48",
+                 "training.lr=1e-12", "training.min_lr=1e-12", f"training.out_dir={tiny / 'big'}"]) == 0
+    big, ckpt = load_model(tiny / "big" / "best.pt")
+    assert big.config.preprocessing.input_size == 48
+    assert ckpt["model_config"]["preprocessing"]["input_size"] == 48
+    # a vanishing learning rate: the trained weights were carried over, not re-initialised
+    big_params = dict(big.named_parameters())
+    for name, p in small.named_parameters():
+        assert torch.allclose(p, big_params[name], atol=1e-6), name
 
 
 def test_train_learns_the_tiny_signal(tiny):
