@@ -18,6 +18,7 @@ import os
 os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -117,10 +118,13 @@ def main() -> int:
     ap.add_argument("--weights", type=Path, default=ROOT / "weights" / "smile_emotion.pt")
     ap.add_argument("--config", type=Path, default=ROOT / "configs" / "game.yaml")
     ap.add_argument("--torch-threads", type=int, default=0, help="0: the engine's default")
+    ap.add_argument("--runtime", choices=("auto", "torch", "onnxruntime"), help="default: the config's")
     args = ap.parse_args()
 
     pinned = pin_cpus(args.cpus)
     config = load_config(args.config)
+    if args.runtime:
+        config = dataclasses.replace(config, inference=dataclasses.replace(config.inference, runtime=args.runtime))
     if args.weights.is_file():
         engine = build_engine(args.weights, config, args.players)
         weights = str(args.weights)
@@ -143,7 +147,8 @@ def main() -> int:
     run = [r for r in results[first:] if r.frame.t_capture >= measured_from]
     captured = run[-1].frame.index - run[0].frame.index + 1 if run else 0
 
-    print(f"bench_engine: {camera.name}, {args.players} player(s), {pinned}, torch threads {threads}")
+    print(f"bench_engine: {camera.name}, {args.players} player(s), {pinned}, torch threads {threads}, "
+          f"runtime {engine.models.runtime}")
     print(f"  weights: {weights}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"  {len(run)} frames processed of {captured} captured in {args.seconds:g} s "
           f"({len(run) / args.seconds:.1f} fps); dropped in all {dropped_before}; "

@@ -140,6 +140,7 @@ class InferenceSettings(Section):
     SECTION: ClassVar[str] = "inference"
     device: str = setting("auto", choices=("auto", "cpu", "cuda", "mps"))
     torch_threads: int = setting(0, 0, 64)  # 0: chosen from the core count
+    runtime: str = setting("auto", choices=("auto", "torch", "onnxruntime"))  # auto: onnxruntime on CPU
 
 
 _SECTIONS = {"judge": JudgeSettings, "smoothing": SmoothingSettings, "analysis": AnalysisThresholds,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -50,13 +50,72 @@ def fold_batchnorm(model: SmileEmotionNet) -> SmileEmotionNet:
     return folded
 
 
-class PlayerModels(StreamingBatch):
-    """A StreamingModel window per player over one shared (BatchNorm-folded) network;
-    the caller's model is left untouched. ``push_many`` serves every player with one
-    backbone call (a face-off costs far less than two separate pushes)."""
+class Probabilities(NamedTuple):
+    smile: torch.Tensor           # (B,) 0..1
+    emotion_probs: torch.Tensor   # (B, 7)
 
-    def __init__(self, model: SmileEmotionNet, players: int, device: str | torch.device = "cpu"):
-        super().__init__(fold_batchnorm(model), players, device)
+
+class OnnxRuntimeNetwork:
+    """The network as two ONNX Runtime sessions (model/export.py's backbone and temporal
+    graphs, made in memory at start, ~0.5 s), with the two calls StreamingModel makes.
+
+    Why: for one 96-px face per frame, torch's per-operator overhead dominates; ONNX Runtime
+    runs the backbone in 0.6 ms where the BatchNorm-folded torch model takes 3.1 ms (p50, one
+    thread; docs/engine.md). Outputs equal torch's within model.export.TOLERANCE."""
+
+    def __init__(self, model: SmileEmotionNet, threads: int = 1):
+        import onnxruntime as ort
+
+        from model.export import onnx_graphs
+
+        self.config = model.config
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        backbone, temporal = onnx_graphs(model)
+        self._backbone = ort.InferenceSession(backbone, options, providers=["CPUExecutionProvider"])
+        self._temporal = ort.InferenceSession(temporal, options, providers=["CPUExecutionProvider"])
+
+    def eval(self) -> "OnnxRuntimeNetwork":
+        return self
+
+    def to(self, device: str | torch.device) -> "OnnxRuntimeNetwork":
+        if torch.device(device).type != "cpu":
+            raise ValueError(f"the onnxruntime runtime runs on the CPU, not {device}")
+        return self
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        (features,) = self._backbone.run(None, {"images": images.numpy()})
+        return torch.from_numpy(features)
+
+    def temporal(self, features: torch.Tensor) -> Probabilities:
+        smile, probs = self._temporal.run(None, {"features": features.numpy()})
+        return Probabilities(torch.from_numpy(smile), torch.from_numpy(probs))
+
+
+def resolve_runtime(runtime: str, device: str | torch.device) -> str:
+    """'auto' -> ONNX Runtime on the CPU, torch on a GPU."""
+    if runtime == "auto":
+        return "onnxruntime" if torch.device(device).type == "cpu" else "torch"
+    return runtime
+
+
+class PlayerModels(StreamingBatch):
+    """A StreamingModel window per player over one shared network — ONNX Runtime sessions or
+    a BatchNorm-folded torch copy (``runtime``: auto, torch, onnxruntime); the caller's model
+    is left untouched. ``push_many`` serves every player with one backbone call (a face-off
+    costs far less than two separate pushes)."""
+
+    def __init__(self, model: SmileEmotionNet, players: int, device: str | torch.device = "cpu",
+                 runtime: str = "auto"):
+        self.runtime = resolve_runtime(runtime, device)
+        if self.runtime == "onnxruntime":
+            network = OnnxRuntimeNetwork(model, torch.get_num_threads())
+        elif self.runtime == "torch":
+            network = fold_batchnorm(model)
+        else:
+            raise ValueError(f"inference runtime must be auto, torch or onnxruntime, not {runtime!r}")
+        super().__init__(network, players, device)
 
     def push(self, player: int, crop: np.ndarray) -> Prediction:
         """One player's crop on its own."""

@@ -13,6 +13,7 @@ After writing, both graphs are run with ONNX Runtime and compared against torch.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import warnings
@@ -74,38 +75,47 @@ def metadata(model: SmileEmotionNet, graph: str, weights: str) -> dict[str, str]
             "feature_dim": str(FEATURE_DIM)}
 
 
-def _export(module: nn.Module, example: torch.Tensor, path: Path, input_names: list[str],
-            output_names: list[str], dynamic_axes: dict, props: dict[str, str]) -> None:
+def _graph(module: nn.Module, example: torch.Tensor, input_names: list[str], output_names: list[str],
+           dynamic_axes: dict, props: dict[str, str]) -> bytes:
+    """One checked ONNX graph, serialised."""
     import onnx
 
     module.eval()
+    buffer = io.BytesIO()
     # The torch.export-based exporter needs onnxscript, which we do not pin; the
     # TorchScript exporter handles this model (LSTM included) and is still shipped.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(module, (example,), str(path), dynamo=False, opset_version=OPSET,
+        torch.onnx.export(module, (example,), buffer, dynamo=False, opset_version=OPSET,
                           input_names=input_names, output_names=output_names,
                           dynamic_axes=dynamic_axes)
-    graph = onnx.load(str(path))
+    graph = onnx.load_from_string(buffer.getvalue())
     onnx.helper.set_model_props(graph, props)
     onnx.checker.check_model(graph)
-    onnx.save(graph, str(path))
+    return graph.SerializeToString()
+
+
+def onnx_graphs(model: SmileEmotionNet, weights: str = "") -> tuple[bytes, bytes]:
+    """(backbone graph, temporal graph), serialised: for files (export_onnx) or for ONNX
+    Runtime sessions made in memory (the game's CPU runtime)."""
+    model = model.cpu().eval()
+    size = model.config.preprocessing.input_size
+    backbone = _graph(BackboneGraph(model), torch.zeros(2, 3, size, size), ["images"], ["features"],
+                      {"images": {0: "n"}, "features": {0: "n"}}, metadata(model, "backbone", weights))
+    temporal = _graph(TemporalGraph(model), torch.zeros(2, model.config.seq_len, FEATURE_DIM),
+                      ["features"], ["smile", "emotion_probs"],
+                      {"features": {0: "b", 1: "t"}, "smile": {0: "b"}, "emotion_probs": {0: "b"}},
+                      metadata(model, "temporal", weights))
+    return backbone, temporal
 
 
 def export_onnx(model: SmileEmotionNet, onnx_path: str | Path, weights: str = "") -> tuple[Path, Path]:
     """Write both graphs next to ``onnx_path``; -> (backbone path, temporal path)."""
-    model = model.cpu().eval()
-    backbone_path, temporal_path = graph_paths(onnx_path)
-    backbone_path.parent.mkdir(parents=True, exist_ok=True)
-    size = model.config.preprocessing.input_size
-    _export(BackboneGraph(model), torch.zeros(2, 3, size, size), backbone_path,
-            ["images"], ["features"], {"images": {0: "n"}, "features": {0: "n"}},
-            metadata(model, "backbone", weights))
-    _export(TemporalGraph(model), torch.zeros(2, model.config.seq_len, FEATURE_DIM), temporal_path,
-            ["features"], ["smile", "emotion_probs"],
-            {"features": {0: "b", 1: "t"}, "smile": {0: "b"}, "emotion_probs": {0: "b"}},
-            metadata(model, "temporal", weights))
-    return backbone_path, temporal_path
+    paths = graph_paths(onnx_path)
+    paths[0].parent.mkdir(parents=True, exist_ok=True)
+    for path, graph in zip(paths, onnx_graphs(model, weights)):
+        path.write_bytes(graph)
+    return paths
 
 
 @torch.inference_mode()

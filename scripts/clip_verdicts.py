@@ -3,8 +3,10 @@
     python -m scripts.clip_verdicts [--weights weights/smile_emotion.pt] [--videos ../shared/datasets/videos]
 
 Runs the headless game (`main.py --headless --log`, the same engine a player gets) on every video
-in the folder and prints one markdown row per clip: the time spans with verdict OUT, and the
-highest smile score. Extra game flags (e.g. --two-stage, --threshold 0.7) are passed through.
+in the folder and prints one markdown row per clip: the time spans with verdict OUT, the highest
+smile score and, for the clips whose smiles ../shared/datasets/README.md annotates, the seconds of
+OUT outside those smiles (false OUT, with the README's ±0.3 s tolerance) and the share of each
+annotated smile's core that is OUT. Extra game flags (--two-stage, --threshold 0.7) pass through.
 """
 from __future__ import annotations
 
@@ -16,6 +18,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Smiles in the sample clips as ../shared/datasets/README.md times them ("±0.3 s, by eye").
+ANNOTATED_SMILES = {
+    "smile_transition_a.mp4": [(0.8, 2.6)],
+    "selfie_talk_grin.mp4": [(6.5, 7.5), (10.0, 10.5)],
+    "neutral_blinks.mp4": [],
+    "talking_with_smiles.mp4": [(1.0, 5.0), (10.7, 11.3)],  # "~11 s"
+}
+TOLERANCE_S = 0.3
 
 
 def out_spans(rows: list[dict]) -> list[tuple[float, float]]:
@@ -35,6 +45,20 @@ def out_spans(rows: list[dict]) -> list[tuple[float, float]]:
     return spans
 
 
+def against_annotation(rows: list[dict], smiles: list[tuple[float, float]]) -> tuple[float, float]:
+    """(seconds of OUT farther than TOLERANCE_S from every annotated smile,
+    share of the frames inside the smiles' cores (each shrunk by TOLERANCE_S) that are OUT)."""
+    times = [float(r["t"]) for r in rows]
+    dt = (times[-1] - times[0]) / max(1, len(times) - 1)
+    false_out = sum(dt for r, t in zip(rows, times) if r["verdict"] == "OUT"
+                    and not any(a - TOLERANCE_S <= t <= b + TOLERANCE_S for a, b in smiles))
+    cores = [(a + TOLERANCE_S, b - TOLERANCE_S) if b - a > 2 * TOLERANCE_S else ((a + b) / 2,) * 2
+             for a, b in smiles]
+    core = [r["verdict"] == "OUT" for r, t in zip(rows, times)
+            if any(lo - dt / 2 <= t <= hi + dt / 2 for lo, hi in cores)]
+    return false_out, (sum(core) / len(core) if core else float("nan"))
+
+
 def clip_row(video: Path, weights: Path, game_args: list[str]) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.csv"
@@ -42,10 +66,14 @@ def clip_row(video: Path, weights: Path, game_args: list[str]) -> str:
                         "--headless", "--log", str(log), *game_args], check=True, stdout=subprocess.DEVNULL)
         with log.open(newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
-    spans = ", ".join(f"{a:.2f}–{b:.2f}" for a, b in out_spans(rows)) or "never"
+    spans = ", ".join(f"{a:.2f}–{b:.2f} s" for a, b in out_spans(rows)) or "never"
     smiles = [float(r["smile"]) for r in rows if r["face_found"] == "1" and r["smile"]]
     peak = f"{max(smiles):.2f}" if smiles else "–"
-    return f"| `{video.name}` | {spans} s | {peak} |"
+    cells = [f"`{video.name}`", spans, peak]
+    if video.name in ANNOTATED_SMILES:
+        false_out, caught = against_annotation(rows, ANNOTATED_SMILES[video.name])
+        cells += [f"{false_out:.1f} s", "–" if caught != caught else f"{100 * caught:.0f} %"]
+    return "| " + " | ".join(cells) + " |"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if not videos:
         print(f"{args.videos}: no .mp4 clips", file=sys.stderr)
         return 2
-    print("| clip | OUT | highest smile |\n|---|---|---|")
+    print("| clip | OUT | highest smile | false OUT | annotated smiles OUT |\n|---|---|---|---|---|")
     for video in videos:
         print(clip_row(video, args.weights, game_args), flush=True)
     return 0

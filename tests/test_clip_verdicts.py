@@ -1,5 +1,5 @@
 """The clip table's span finder (scripts/clip_verdicts.py)."""
-from scripts.clip_verdicts import out_spans
+from scripts.clip_verdicts import against_annotation, out_spans
 
 
 def rows(verdicts: str, dt: float = 0.5) -> list[dict]:
@@ -11,3 +11,13 @@ def test_out_spans_are_runs_of_out_rows():
     assert out_spans(rows("OOS")) == [(0.0, 0.5)]
     assert out_spans(rows("SOO")) == [(0.5, 1.0)]
     assert out_spans(rows("SSS")) == []
+
+
+def test_false_out_and_caught_share_against_the_annotation():
+    # 0.5 s frames; smile annotated 1.0-2.5 s: core (1.3, 2.2) holds the frames at 1.5 and 2.0
+    false_out, caught = against_annotation(rows("SSOSSSOO"), [(1.0, 2.5)])
+    assert false_out == 1.0          # the frames at 3.0 and 3.5 are past 2.5 + 0.3
+    assert caught == 0.0             # OUT at 1.0 lies in the tolerance, not the core
+    false_out, caught = against_annotation(rows("SSSOOS"), [(1.0, 2.5)])
+    assert false_out == 0.0 and caught == 1.0
+    assert against_annotation(rows("SO"), [])[0] == 0.5
