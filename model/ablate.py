@@ -3,10 +3,10 @@ scored on the VALIDATION sets (GENKI-4K / SMILEsmileD fold 1, FER2013 PublicTest
 never on a test set.
 
     python -m model.ablate --config configs/pretrain.yaml --out runs/ablate \\
-        [--variants baseline scratch ...] [key=value ...]
+        [key=value ...] [--variants baseline scratch ...]
 
 The key=value overrides (e.g. data.max_per_dataset=2500 training.epochs=3) set the
-budget of every run. Runs already finished in --out are reused, so the command can
+budget of every run; put them before --variants, which takes every word after it. Runs already finished in --out are reused, so the command can
 be resumed. Writes OUT/ablation.csv and OUT/ablation.md (a table for the model card).
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
                 ["data.train.fer2013.ferplus=ferplus/fer2013new.csv"]),
     "size48": ("input 48 px", ["model.preprocessing.input_size=48"]),
     "size96": ("input 96 px", ["model.preprocessing.input_size=96"]),
+    "size112": ("input 112 px", ["model.preprocessing.input_size=112"]),
     "adaptive": ("adaptive loss weights (Kendall et al.)", ["training.loss.adaptive=true"]),
     "views1": ("1 view per still (static window)", ["data.still_views=1"]),
     "colour": ("colour input (grey only where the data is grey)", ["model.preprocessing.grayscale=false"]),
