@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from game.capture import CaptureThread, FrameSource, LatestSlot, SourceState, SourceStatus
-from game.config import GameConfig
-from game.inference import InferenceThread, PlayerModels, configure_torch_threads
+from game.config import ConfigError, GameConfig
+from game.inference import InferenceThread, PlayerModels, configure_torch_threads, resolve_runtime
 from game.judge import Judge
 from game.tracker import FaceFinder, PlayerTracker
 from game.types import EngineResult, Frame, PlayerResult
@@ -197,5 +197,8 @@ def build_engine(weights: str | Path, config: GameConfig, players: int = 1) -> E
     """Load the checkpoint (CheckpointError if missing or bad) onto the configured device."""
     configure_torch_threads(config.inference.torch_threads)
     device = pick_device(config.inference.device)
+    if resolve_runtime(config.inference.runtime, device) == "onnxruntime" and device.type != "cpu":
+        raise ConfigError(f"inference.runtime = onnxruntime runs on the CPU, but inference.device is "
+                          f"{device.type}: set runtime to auto or torch, or device to cpu")
     model, _ = load_model(weights, device)
     return Engine(model, config, players, device=device)

@@ -3,6 +3,7 @@ sources that fail or vanish, frame dropping, the headless CLI and its CSV."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ import torch
 import main
 from game.capture import (CaptureThread, LatestSlot, SourceError, SourceState, SourceStatus, VideoFileSource,
                           open_source)
-from game.config import GameConfig, SourceSettings, TrackingSettings, load_config
+from game.config import ConfigError, GameConfig, SourceSettings, TrackingSettings, load_config
 from game.engine import Engine, build_engine
 from game.headless import COLUMNS
 from game.inference import PlayerModels, resolve_runtime
@@ -181,6 +182,16 @@ def test_runtime_auto_is_onnxruntime_on_the_cpu_and_torch_on_a_gpu():
     assert resolve_runtime("torch", "cpu") == "torch"
     with pytest.raises(ValueError, match="runtime"):
         PlayerModels(SmileEmotionNet(), 1, runtime="tensorflow")
+
+
+def test_onnxruntime_on_a_gpu_device_is_a_config_error(monkeypatch, tmp_path):
+    import game.engine
+
+    monkeypatch.setattr(game.engine, "pick_device", lambda name: torch.device("cuda"))
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "game.yaml")
+    config = dataclasses.replace(config, inference=dataclasses.replace(config.inference, runtime="onnxruntime"))
+    with pytest.raises(ConfigError, match="inference.runtime = onnxruntime runs on the CPU"):
+        build_engine(tmp_path / "never_read.pt", config)
 
 
 def test_face_off_batches_both_players_through_one_backbone_call(model, monkeypatch):
