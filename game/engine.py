@@ -197,8 +197,9 @@ def build_engine(weights: str | Path, config: GameConfig, players: int = 1) -> E
     """Load the checkpoint (CheckpointError if missing or bad) onto the configured device."""
     configure_torch_threads(config.inference.torch_threads)
     device = pick_device(config.inference.device)
-    if resolve_runtime(config.inference.runtime, device) == "onnxruntime" and device.type != "cpu":
-        raise ConfigError(f"inference.runtime = onnxruntime runs on the CPU, but inference.device is "
-                          f"{device.type}: set runtime to auto or torch, or device to cpu")
+    try:  # before the weights load: a config that cannot run fails first, in one line
+        resolve_runtime(config.inference.runtime, device)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     model, _ = load_model(weights, device)
     return Engine(model, config, players, device=device)

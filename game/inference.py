@@ -57,11 +57,11 @@ class Probabilities(NamedTuple):
 
 class OnnxRuntimeNetwork:
     """The network as two ONNX Runtime sessions (model/export.py's backbone and temporal
-    graphs, made in memory at start, ~0.5 s), with the two calls StreamingModel makes.
+    graphs, made in memory at start), with the calls StreamingModel makes.
 
-    Why: for one 96-px face per frame, torch's per-operator overhead dominates; ONNX Runtime
-    runs the backbone in 0.6 ms where the BatchNorm-folded torch model takes 3.1 ms (p50, one
-    thread; docs/engine.md). Outputs equal torch's within model.export.TOLERANCE."""
+    Why: for one 96-px face per frame, torch's per-operator overhead dominates; the engine's
+    model stage drops from ~9 to ~3 ms p50 (benchmarks/bench_engine.py --runtime; docs/engine.md).
+    Outputs equal torch's within model.export.TOLERANCE."""
 
     def __init__(self, model: SmileEmotionNet, threads: int = 1):
         import onnxruntime as ort
@@ -80,9 +80,7 @@ class OnnxRuntimeNetwork:
         return self
 
     def to(self, device: str | torch.device) -> "OnnxRuntimeNetwork":
-        if torch.device(device).type != "cpu":
-            raise ValueError(f"the onnxruntime runtime runs on the CPU, not {device}")
-        return self
+        return self  # CPU only: resolve_runtime() refuses any other device
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         (features,) = self._backbone.run(None, {"images": images.numpy()})
@@ -94,9 +92,16 @@ class OnnxRuntimeNetwork:
 
 
 def resolve_runtime(runtime: str, device: str | torch.device) -> str:
-    """'auto' -> ONNX Runtime on the CPU, torch on a GPU."""
+    """'auto' -> ONNX Runtime on the CPU, torch on a GPU. ValueError for an unknown runtime
+    or for ONNX Runtime on a GPU (its sessions here are CPU-only)."""
+    kind = torch.device(device).type
     if runtime == "auto":
-        return "onnxruntime" if torch.device(device).type == "cpu" else "torch"
+        return "onnxruntime" if kind == "cpu" else "torch"
+    if runtime not in ("torch", "onnxruntime"):
+        raise ValueError(f"inference runtime must be auto, torch or onnxruntime, not {runtime!r}")
+    if runtime == "onnxruntime" and kind != "cpu":
+        raise ValueError(f"inference.runtime = onnxruntime runs on the CPU, but inference.device is {kind}: "
+                         f"set runtime to auto or torch, or device to cpu")
     return runtime
 
 
@@ -109,12 +114,8 @@ class PlayerModels(StreamingBatch):
     def __init__(self, model: SmileEmotionNet, players: int, device: str | torch.device = "cpu",
                  runtime: str = "auto"):
         self.runtime = resolve_runtime(runtime, device)
-        if self.runtime == "onnxruntime":
-            network = OnnxRuntimeNetwork(model, torch.get_num_threads())
-        elif self.runtime == "torch":
-            network = fold_batchnorm(model)
-        else:
-            raise ValueError(f"inference runtime must be auto, torch or onnxruntime, not {runtime!r}")
+        network = (OnnxRuntimeNetwork(model, torch.get_num_threads()) if self.runtime == "onnxruntime"
+                   else fold_batchnorm(model))
         super().__init__(network, players, device)
 
     def push(self, player: int, crop: np.ndarray) -> Prediction:

@@ -6,8 +6,9 @@ never on a test set.
         [key=value ...] [--variants baseline scratch ...]
 
 The key=value overrides (e.g. data.max_per_dataset=2500 training.epochs=3) set the
-budget of every run; put them before --variants, which takes every word after it. Runs already finished in --out are reused, so the command can
-be resumed. Writes OUT/ablation.csv and OUT/ablation.md (a table for the model card).
+budget of every run; put them before --variants, which takes every word after it.
+Runs already finished in --out are reused, so the command can be resumed. Writes
+OUT/ablation.csv and OUT/ablation.md (a table for the model card).
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,7 @@ def clip_row(video: Path, weights: Path, game_args: list[str]) -> str:
     cells = [f"`{video.name}`", spans, peak]
     if video.name in ANNOTATED_SMILES:
         false_out, caught = against_annotation(rows, ANNOTATED_SMILES[video.name])
-        cells += [f"{false_out:.1f} s", "–" if caught != caught else f"{100 * caught:.0f} %"]
+        cells += [f"{false_out:.1f} s", "–" if math.isnan(caught) else f"{100 * caught:.0f} %"]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -3,7 +3,6 @@ sources that fail or vanish, frame dropping, the headless CLI and its CSV."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -189,7 +188,7 @@ def test_onnxruntime_on_a_gpu_device_is_a_config_error(monkeypatch, tmp_path):
 
     monkeypatch.setattr(game.engine, "pick_device", lambda name: torch.device("cuda"))
     config = load_config(Path(__file__).resolve().parents[1] / "configs" / "game.yaml")
-    config = dataclasses.replace(config, inference=dataclasses.replace(config.inference, runtime="onnxruntime"))
+    config = replace(config, inference=replace(config.inference, runtime="onnxruntime"))
     with pytest.raises(ConfigError, match="inference.runtime = onnxruntime runs on the CPU"):
         build_engine(tmp_path / "never_read.pt", config)
 
