@@ -33,6 +33,7 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
     "size112": ("input 112 px", ["model.preprocessing.input_size=112"]),
     "adaptive": ("adaptive loss weights (Kendall et al.)", ["training.loss.adaptive=true"]),
     "views1": ("1 view per still (static window)", ["data.still_views=1"]),
+    "noaug": ("no augmentation (identical views: a static window, like views1)", ["data.augment=false"]),
     "colour": ("colour input (grey only where the data is grey)", ["model.preprocessing.grayscale=false"]),
 }
 
@@ -82,7 +83,7 @@ def tta_row(base: dict, out: Path) -> dict:
 
 def write_tables(rows: list[dict], out: Path) -> None:
     with (out / "ablation.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     lines = ["| variant | change | smile acc | smile AUC | emotion acc | emotion macro-F1 | s/epoch |",

@@ -195,8 +195,11 @@ def confusion_png_path(json_path: Path) -> Path:
     return json_path.with_name(json_path.stem + ".confusion.png")
 
 
-def load_eval_set(dataset: str, root: str, split: str | None, crop: str | None, ferplus: str | None) -> FaceSet:
+def load_eval_set(dataset: str, root: str, split: str | None, crop: str | None, ferplus: str | None,
+                  val_fold: int | None = None) -> FaceSet:
     kwargs: dict = {}
+    if val_fold is not None:
+        kwargs["val_fold"] = val_fold
     if crop is not None:
         kwargs["crop"] = crop
     if ferplus is not None:
@@ -213,6 +216,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--crop", choices=("detect", "auto", "none"),
                         help="face cropping for uncropped images; default auto (detect, else whole "
                              "image); smilesmiled and fer2013 come cropped")
+    parser.add_argument("--val-fold", type=positive_int,
+                        help="genki4k, smilesmiled: the validation fold of --split val (training used 1)")
     parser.add_argument("--ferplus", help="fer2013new.csv: score against FER+ majority labels")
     parser.add_argument("--tta-flip", action="store_true", help="average with the mirrored face")
     parser.add_argument("--batch-size", type=positive_int, default=256)
@@ -227,6 +232,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--crop {args.crop}: {args.dataset} faces come cropped (use --crop none or leave it out)")
     elif default_crop is None:
         args.crop = None
+    if args.val_fold is not None and args.dataset not in ("genki4k", "smilesmiled"):
+        parser.error("--val-fold applies to --dataset genki4k and smilesmiled only")
     if args.ferplus is not None and args.dataset != "fer2013":
         parser.error("--ferplus applies to --dataset fer2013 only")
     if args.split is None:
@@ -241,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         device = pick_device(args.device)
         model, _ = load_model(args.weights, device)
         start = time.perf_counter()
-        faceset = load_eval_set(args.dataset, args.root, args.split, args.crop, args.ferplus)
+        faceset = load_eval_set(args.dataset, args.root, args.split, args.crop, args.ferplus, args.val_fold)
         load_seconds = time.perf_counter() - start
         if len(faceset) == 0:
             raise DatasetError(f"{args.root}: nothing to evaluate ({len(faceset.skipped)} files skipped)")
@@ -255,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         report = build_report(
             faceset, heads, DATASET_DEFAULTS[args.dataset][2],
             dataset=args.dataset, split=args.split, root=str(args.root), weights=str(args.weights),
-            crop=args.crop, ferplus=args.ferplus, tta_flip=args.tta_flip, device=str(device),
+            crop=args.crop, val_fold=args.val_fold, ferplus=args.ferplus, tta_flip=args.tta_flip, device=str(device),
             seconds=round(seconds, 3), load_seconds=round(load_seconds, 3))
         json_path = write_json(args.json, report)
         plot_confusion(confusion_png_path(json_path), heads,

@@ -75,6 +75,8 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> dict:
         LossConfig.from_dict(cfg["training"].get("loss"))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: training.loss: {exc}") from None
+    if not isinstance(cfg["data"].get("augment", True), bool):
+        raise ConfigError(f"{path}: data.augment must be true or false, got {cfg['data']['augment']!r}")
     subject = cfg["data"].get("subject")
     if subject is not None and not cfg["data"].get("manifest"):
         raise ConfigError(f"{path}: data.subject needs data.manifest (the CSV holding that player's clips)")
@@ -209,6 +211,19 @@ def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distributed: bool = False) -> DataLoader:
+    """Windows of the training set (augmented unless data.augment is false) at the model's input
+    size, in random order."""
+    tcfg, seed = cfg["training"], int(cfg["training"].get("seed", 0))
+    dataset = SequenceDataset(train_set, model.config.preprocessing, seq_len=model.config.seq_len,
+                              still_views=int(cfg["data"].get("still_views", 2)),
+                              augment=cfg["data"].get("augment", True), seed=seed)
+    sampler = DistributedSampler(dataset, seed=seed) if distributed else RandomSampler(dataset)
+    batch_size, workers = int(tcfg["batch_size"]), int(tcfg.get("num_workers", 0))
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=len(dataset) > batch_size,
+                      num_workers=workers, persistent_workers=workers > 0)
+
+
 def build_model(cfg: dict) -> SmileEmotionNet:
     if cfg.get("init_from"):
         model, _ = load_model(cfg["init_from"])
@@ -254,13 +269,7 @@ def train(cfg: dict, resume: bool = False) -> dict:
         print(f"train: {len(train_set)} samples ({int(train_set.has_smile.sum())} smile, "
               f"{int(train_set.has_emotion.sum())} emotion); skipped {len(train_set.skipped)}; "
               f"val: {', '.join(f'{s.name} {len(s)}' for s in val_sets) or 'none'}", flush=True)
-    preprocessing = model.config.preprocessing
-    dataset = SequenceDataset(train_set, preprocessing, seq_len=model.config.seq_len,
-                              still_views=int(data_cfg.get("still_views", 2)), augment=True, seed=seed)
-    sampler = DistributedSampler(dataset, seed=seed) if ddp else RandomSampler(dataset)
-    batch_size = int(tcfg["batch_size"])
-    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=len(dataset) > batch_size,
-                        num_workers=int(tcfg.get("num_workers", 0)), persistent_workers=int(tcfg.get("num_workers", 0)) > 0)
+    loader = training_loader(cfg, model, train_set, distributed=ddp)
 
     params = list(model.parameters()) + list(criterion.parameters())
     optimizer = torch.optim.AdamW(params, lr=float(tcfg["lr"]), weight_decay=float(tcfg.get("weight_decay", 0)))
@@ -285,7 +294,7 @@ def train(cfg: dict, resume: bool = False) -> dict:
     metrics: dict = {}
     for epoch in range(start_epoch, epochs):
         if ddp:
-            sampler.set_epoch(epoch)
+            loader.sampler.set_epoch(epoch)
         model.train()
         t0 = time.time()
         sums = {"total_loss": 0.0, "smile_loss": 0.0, "emotion_loss": 0.0}

@@ -194,3 +194,18 @@ def test_bad_counts_are_refused_before_anything_loads(tmp_path, capsys, argv, me
         evaluate_main(["--weights", str(tmp_path / "w.pt"), "--dataset", "imagefolder", "--root", str(tmp_path),
                        "--json", str(tmp_path / "r.json"), *argv])
     assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_val_fold_scores_a_validation_fold(tmp_path, weights, capsys):
+    from tests.test_data import make_smiles
+    root = make_smiles(tmp_path / "smiles")  # files i = 0..4 of each class in fold i % 3, i = 5 excluded
+    rc, report, rows = run(tmp_path, weights, "--dataset", "smilesmiled", "--root", str(root),
+                           "--split", "val", "--val-fold", "1")
+    assert rc == 0 and report["split"] == "val" and report["val_fold"] == 1
+    assert sorted(Path(r["path"]).stem for r in rows) == ["1", "1", "4", "4"]
+    assert evaluate_main(["--weights", str(weights), "--dataset", "smilesmiled", "--root", str(root),
+                          "--split", "val", "--json", str(tmp_path / "r.json")]) == 2
+    assert "split 'val' needs val_fold" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        evaluate_main(["--weights", str(weights), "--dataset", "fer2013", "--root", str(root),
+                       "--val-fold", "1", "--json", str(tmp_path / "r.json")])

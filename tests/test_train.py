@@ -13,7 +13,8 @@ import torch
 import yaml
 
 from model.checkpoint import load_model
-from model.train import ConfigError, apply_override, load_config, main
+from model.data.faceset import FaceSet
+from model.train import ConfigError, apply_override, build_model, load_config, load_sets, main, training_loader
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,6 +90,20 @@ def test_config_errors_name_the_file(tmp_path, capsys):
         load_config(bad, ["training.loss.label_smoothing=2"])
     assert main(["--config", str(bad), "training.loss.focal_gamma=-1"]) == 2
     assert "bad.yaml: training.loss: focal_gamma" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="bad.yaml: data.augment must be true or false, got 'maybe'"):
+        load_config(bad, ["data.augment=maybe"])
+
+
+def test_augment_switch_reaches_the_training_windows(tiny):
+    """data.augment=false (the noaug ablation): every still is one clean, unjittered view."""
+    for augment in (True, False):
+        cfg = load_config(tiny_config(tiny), [f"data.augment={str(augment).lower()}"])
+        model = build_model(cfg)
+        train_set = FaceSet.concat(load_sets(cfg["data"], "train", 0), name="train")
+        dataset = training_loader(cfg, model, train_set).dataset
+        frames = [dataset[0]["frames"] for _ in range(2)]
+        assert dataset.augment is augment and (dataset.still_views == 2) is augment
+        assert torch.equal(*frames) is not augment  # augmentation redraws the same face each time
 
 
 @pytest.mark.parametrize("name", ["pretrain", "finetune", "korean_special"])
