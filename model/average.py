@@ -12,7 +12,6 @@ calibrate and validate the result like any trained checkpoint (weights/README.md
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 from pathlib import Path
 
@@ -20,8 +19,7 @@ import torch
 
 from model.checkpoint import CheckpointError, load_model, pick_device, save_checkpoint
 from model.data.errors import DatasetError
-from model.data.faceset import FaceSet
-from model.train import ConfigError, load_config, load_sets, recalibrate_batchnorm, training_loader
+from model.train import ConfigError, load_config, recalibrate_batchnorm, training_loader, training_set
 
 
 def average_weights(paths: list[str | Path]) -> torch.nn.Module:
@@ -50,11 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(args.config)
         model = average_weights(args.checkpoints)
-        train_set = FaceSet.concat(load_sets(cfg["data"], "train", int(cfg["training"].get("seed", 0))), name="train")
         batches = int(cfg["training"].get("bn_recalibration_batches", 50))
         device = pick_device(cfg["training"].get("device", "auto"))
-        recalibrate_batchnorm(model.to(device), training_loader(cfg, model, train_set), device, batches)
-        out = save_checkpoint(args.out, model.eval(), train_config=copy.deepcopy(cfg),
+        recalibrate_batchnorm(model.to(device), training_loader(cfg, model, training_set(cfg)), device, batches)
+        out = save_checkpoint(args.out, model.eval(), train_config=cfg,
                               averaged_from=[str(p) for p in args.checkpoints])
     except (ConfigError, DatasetError, CheckpointError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -211,6 +211,11 @@ def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def training_set(cfg: dict) -> FaceSet:
+    """Every data.train entry (capped and repeated as configured) as one set."""
+    return FaceSet.concat(load_sets(cfg["data"], "train", int(cfg["training"].get("seed", 0))), name="train")
+
+
 def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distributed: bool = False) -> DataLoader:
     """Windows of the training set (augmented unless data.augment is false) at the model's input
     size, in random order."""
@@ -262,9 +267,8 @@ def train(cfg: dict, resume: bool = False) -> dict:
 
     model = build_model(cfg).to(device)
     criterion = MultiTaskLoss(LossConfig.from_dict(tcfg.get("loss"))).to(device)
-    data_cfg = cfg["data"]
-    train_set = FaceSet.concat(load_sets(data_cfg, "train", seed), name="train")
-    val_sets = load_sets(data_cfg, "val", seed) if master else []
+    train_set = training_set(cfg)
+    val_sets = load_sets(cfg["data"], "val", seed) if master else []
     if master:
         print(f"train: {len(train_set)} samples ({int(train_set.has_smile.sum())} smile, "
               f"{int(train_set.has_emotion.sum())} emotion); skipped {len(train_set.skipped)}; "

@@ -13,8 +13,7 @@ import torch
 import yaml
 
 from model.checkpoint import load_model
-from model.data.faceset import FaceSet
-from model.train import ConfigError, apply_override, build_model, load_config, load_sets, main, training_loader
+from model.train import ConfigError, apply_override, build_model, load_config, main, training_loader, training_set
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,8 +98,7 @@ def test_augment_switch_reaches_the_training_windows(tiny):
     for augment in (True, False):
         cfg = load_config(tiny_config(tiny), [f"data.augment={str(augment).lower()}"])
         model = build_model(cfg)
-        train_set = FaceSet.concat(load_sets(cfg["data"], "train", 0), name="train")
-        dataset = training_loader(cfg, model, train_set).dataset
+        dataset = training_loader(cfg, model, training_set(cfg)).dataset
         frames = [dataset[0]["frames"] for _ in range(2)]
         assert dataset.augment is augment and (dataset.still_views == 2) is augment
         assert torch.equal(*frames) is not augment  # augmentation redraws the same face each time
