@@ -27,6 +27,7 @@ import pygame  # noqa: E402
 
 from model.checkpoint import load_model, pick_device  # noqa: E402
 from model.network import SmileEmotionNet  # noqa: E402
+from model.preprocess import Preprocessing  # noqa: E402
 
 from game.capture import FrameSource, SourceError, SourceState, SourceStatus, open_source  # noqa: E402
 from game.config import ConfigError, GameConfig, Section, load_config, parse_section, setting  # noqa: E402
@@ -72,7 +73,7 @@ class Host(Protocol):
 
     live: bool
     spec: str | int        # the source, as given (named in a recording's session file)
-    crop_margin: float     # the model's crop margin: recorded clips are cut the same way
+    preprocessing: Preprocessing   # the model's: recorded clips are cut as the game cuts faces
 
     def start(self, players: int) -> None: ...
     def latest(self) -> EngineResult | None: ...
@@ -90,7 +91,7 @@ class EngineHost:
 
     def __init__(self, model: SmileEmotionNet, config: GameConfig, source: str | int, device="cpu"):
         self.model, self.config, self.spec, self.device = model, config, source, device
-        self.crop_margin = model.config.preprocessing.crop_margin   # recorded clips are cut like the game's crops
+        self.preprocessing = model.config.preprocessing   # recorded clips are cut like the game's crops
         self.engine: Engine | None = None
         self.live = False
         self._finder: FaceFinder | None = None    # made with the first engine
@@ -275,7 +276,7 @@ class App:
             log.warning("%s", exc)
             self.toast(str(exc))
             return
-        self.recording = RecordingScreen(self.fonts, RecordingStore(recordings_dir()), self.host.crop_margin,
+        self.recording = RecordingScreen(self.fonts, RecordingStore(recordings_dir()), self.host.preprocessing,
                                          plan=self.record_plan, clip_seconds=self.record_clip_s,
                                          source=str(self.host.spec))
         pygame.key.start_text_input()   # the player types an ID

@@ -142,9 +142,9 @@ def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> i
     except SourceError:
         track.close()
         raise
-    print(f"crop margin {preprocessing.crop_margin:g} "
+    print(f"crop margin {preprocessing.crop_margin:g}{', eyes levelled' if preprocessing.align else ''} "
           f"({'from ' + str(weights) if weights else 'default: no checkpoint yet'}); source {source.name}")
-    session = Session(store, consent, source.name, clip_frames_for(args, source.fps), preprocessing.crop_margin)
+    session = Session(store, consent, source.name, clip_frames_for(args, source.fps), preprocessing)
     guided = GuidedRecording(session, plan)
 
     def on_progress(event: Progress, g: GuidedRecording) -> None:

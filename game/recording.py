@@ -11,8 +11,9 @@ trainer reads as it is (model/data/manifest.py, ``crop="none"`` or the default "
     <out>/<player>/<session>/<prompt>_<n>/0000.png ...   one clip: PNG face crops in order
 
 Faces are found and followed by the engine's FaceFinder and PlayerTracker and cut by the
-same square crop with the checkpoint's crop margin, so a recorded crop is what the game
-shows the model (at CROP_SIZE pixels, in colour, before the model's own preprocessing).
+same square crop with the checkpoint's crop margin and alignment, so a recorded crop is what
+the game shows the model (at FACE_CROP_SIZE pixels, in colour, before the model's own
+preprocessing).
 """
 from __future__ import annotations
 
@@ -41,11 +42,11 @@ from model.checkpoint import read_checkpoint
 from model.data.errors import DatasetError
 from model.data.folds import read_csv_rows
 from model.data.manifest import COLUMNS
+from model.face import FACE_CROP_SIZE
 from model.labels import EMOTIONS, emotion_index
 from model.network import ModelConfig
 from model.preprocess import Preprocessing
 
-CROP_SIZE = 112          # the manifest loader's default size: clips read back without resizing
 MANIFEST_NAME = "manifest.csv"
 SESSION_FILE = "session.json"
 PARTIAL_SUFFIX = ".partial"   # a clip being written; renamed into place only when complete
@@ -171,7 +172,7 @@ class Consent:
 
 
 def consent_text(lang: str, player: str, out: Path, prompts: int, clips: int, clip_seconds: float,
-                 size: int = CROP_SIZE) -> str:
+                 size: int = FACE_CROP_SIZE) -> str:
     """Exactly what is saved and where, in ``lang`` ("ko" or "en")."""
     return text(lang, "rec_consent", player=player, out=out, prompts=prompts, clips=clips,
                 seconds=round(clip_seconds, 1), size=size)
@@ -326,11 +327,13 @@ class Session:
     without a finished clip leaves nothing behind."""
 
     def __init__(self, store: RecordingStore, consent: Consent, source: str, clip_frames: int,
-                 crop_margin: float, crop_size: int = CROP_SIZE):
+                 preprocessing: Preprocessing):
+        """preprocessing: the checkpoint's, whose crop margin and alignment the clips were cut
+        with (recorded in session.json)."""
         if clip_frames < 1:
             raise RecordingError(f"clip length must be at least 1 frame, got {clip_frames}")
         self.store, self.consent, self.source = store, consent, source
-        self.clip_frames, self.crop_margin, self.crop_size = clip_frames, crop_margin, crop_size
+        self.clip_frames, self.preprocessing, self.crop_size = clip_frames, preprocessing, FACE_CROP_SIZE
         self.folder = store.new_session_folder(consent.player)
         self.started_at = now_iso()
         self.clips: list[ClipRecord] = []
@@ -392,7 +395,8 @@ class Session:
             "player": self.consent.player, "session": self.folder.name,
             "consent": {"given_at": self.consent.given_at, "how": self.consent.how},
             "started_at": self.started_at, "ended_at": now_iso(), "source": self.source,
-            "crop": {"margin": self.crop_margin, "size": self.crop_size, "format": "png", "colour": "rgb"},
+            "crop": {"margin": self.preprocessing.crop_margin, "align": self.preprocessing.align,
+                     "size": self.crop_size, "format": "png", "colour": "rgb"},
             "clip_frames": self.clip_frames,
             "prompts": [{"key": k, "smile": v.smile, "emotion": v.emotion,
                          "clips": sum(c.label.key == k for c in self.clips)} for k, v in labels.items()],
@@ -495,11 +499,10 @@ class GuidedRecording:
 
 # ---------------------------------------------------------------- frames and faces
 class FaceTrack:
-    """The engine's face finding and tracking for one player, cropping at the recording
-    size with the checkpoint's crop margin (the game's crop, kept larger)."""
+    """The engine's face finding and tracking for one player, cropping as the game does."""
 
-    def __init__(self, preprocessing: Preprocessing, tracking: TrackingSettings, crop_size: int = CROP_SIZE):
-        self.finder = FaceFinder(replace(preprocessing, input_size=crop_size), tracking)
+    def __init__(self, preprocessing: Preprocessing, tracking: TrackingSettings):
+        self.finder = FaceFinder(preprocessing, tracking)
         self.tracker = PlayerTracker(1, tracking)
 
     def observe(self, frame: Frame) -> FaceObservation:

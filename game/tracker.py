@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from game.config import TrackingSettings
-from model.face import FaceBox, FaceCropper
+from model.face import FaceBox
 from model.preprocess import Preprocessing
 
 
@@ -43,8 +43,7 @@ class FaceFinder:
 
     def __init__(self, preprocessing: Preprocessing, settings: TrackingSettings):
         self.detect_width = settings.detect_width
-        self.cropper = FaceCropper(margin=preprocessing.crop_margin, size=preprocessing.input_size,
-                                   min_confidence=settings.min_confidence)
+        self.cropper = preprocessing.cropper(settings.min_confidence)
         with _native_stderr_muted():  # the first detection starts the graph and logs
             self.cropper.find(np.zeros((64, 64, 3), np.uint8))
 
@@ -55,8 +54,7 @@ class FaceFinder:
         scale = self.detect_width / w
         small = cv2.resize(rgb, (self.detect_width, max(1, round(rgb.shape[0] * scale))),
                            interpolation=cv2.INTER_AREA)
-        return [FaceBox(b.x / scale, b.y / scale, b.w / scale, b.h / scale, b.score)
-                for b in self.cropper.find(small)]
+        return [b.scaled(1 / scale) for b in self.cropper.find(small)]
 
     def crop(self, rgb: np.ndarray, box: FaceBox) -> np.ndarray:
         return self.cropper.crop(rgb, box)

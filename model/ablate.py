@@ -75,7 +75,8 @@ def run_variant(base: dict, name: str, out: Path) -> dict:
 def tta_row(base: dict, out: Path) -> dict:
     """Test-time flip on the baseline's best checkpoint (no training)."""
     model, _ = load_model(out / "baseline" / "best.pt")
-    metrics = validate(model, load_sets(base["data"], "val", 0), pick_device("auto"), 256, tta_flip=True)
+    val_sets = load_sets(base["data"], "val", 0, model.config.preprocessing)
+    metrics = validate(model, val_sets, pick_device("auto"), 256, tta_flip=True)
     return {"variant": "baseline+flip", "change": "baseline, test-time horizontal flip averaged",
             "epochs": "", **{k: metrics[k] for k in ("val_smile_acc", "val_smile_auc", "val_emotion_acc",
                                                       "val_emotion_f1", "val_score")}, "epoch_seconds": ""}

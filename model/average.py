@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         model = average_weights(args.checkpoints)
         batches = int(cfg["training"].get("bn_recalibration_batches", 50))
         device = pick_device(cfg["training"].get("device", "auto"))
-        recalibrate_batchnorm(model.to(device), training_loader(cfg, model, training_set(cfg)), device, batches)
+        loader = training_loader(cfg, model, training_set(cfg, model.config.preprocessing))
+        recalibrate_batchnorm(model.to(device), loader, device, batches)
         out = save_checkpoint(args.out, model.eval(), train_config=cfg,
                               averaged_from=[str(p) for p in args.checkpoints])
     except (ConfigError, DatasetError, CheckpointError, FileNotFoundError) as exc:

@@ -9,18 +9,22 @@ a validation fold (GENKI-4K fold 1 by default: photos in the wild, the closest t
 webcam; never fold 0, the test set). Because head 1 is linear, a and b fold into its
 weights (W' = aW, c' = ac + b): the shipped model needs no extra step at run time.
 The output keeps weights and settings only (no optimiser state), so it stays small.
+
+--align turns on eye levelling in the checkpoint's preprocessing (model.face.square_crop):
+the game and every loader then cut faces level, and the fit is made on such crops.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from model.checkpoint import CheckpointError, load_model, save_checkpoint
-from model.data import load_genki4k
+from model.data import load_dataset
 from model.data.errors import DatasetError
 from model.evaluate import evaluate
 from model.metrics import smile_metrics
@@ -61,10 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="calibrated checkpoint to write")
     parser.add_argument("--genki", default="../shared/datasets/genki4k", help="GENKI-4K as published")
     parser.add_argument("--val-fold", type=int, default=1, help="fold to fit on (never 0: the test set)")
+    parser.add_argument("--align", action="store_true", help="from now on cut faces with the eyes level")
     args = parser.parse_args(argv)
     try:
         model, ckpt = load_model(args.weights)
-        val = load_genki4k(args.genki, split="val", val_fold=args.val_fold, crop="auto")
+        if args.align:
+            model.config = replace(model.config, preprocessing=replace(model.config.preprocessing, align=True))
+        val = load_dataset("genki4k", args.genki, "val", model.config.preprocessing, val_fold=args.val_fold,
+                           crop="auto")
     except (CheckpointError, DatasetError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -196,7 +196,7 @@ def confusion_png_path(json_path: Path) -> Path:
 
 
 def load_eval_set(dataset: str, root: str, split: str | None, crop: str | None, ferplus: str | None,
-                  val_fold: int | None = None) -> FaceSet:
+                  preprocessing: Preprocessing, val_fold: int | None = None) -> FaceSet:
     kwargs: dict = {}
     if val_fold is not None:
         kwargs["val_fold"] = val_fold
@@ -204,7 +204,7 @@ def load_eval_set(dataset: str, root: str, split: str | None, crop: str | None, 
         kwargs["crop"] = crop
     if ferplus is not None:
         kwargs.update(ferplus=ferplus, label_source="ferplus")
-    return load_dataset(dataset, Path(root), split, **kwargs)
+    return load_dataset(dataset, Path(root), split, preprocessing, **kwargs)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -248,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         device = pick_device(args.device)
         model, _ = load_model(args.weights, device)
         start = time.perf_counter()
-        faceset = load_eval_set(args.dataset, args.root, args.split, args.crop, args.ferplus, args.val_fold)
+        faceset = load_eval_set(args.dataset, args.root, args.split, args.crop, args.ferplus,
+                                model.config.preprocessing, args.val_fold)
         load_seconds = time.perf_counter() - start
         if len(faceset) == 0:
             raise DatasetError(f"{args.root}: nothing to evaluate ({len(faceset.skipped)} files skipped)")

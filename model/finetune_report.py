@@ -23,6 +23,7 @@ from model.data import load_dataset
 from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
 from model.evaluate import evaluate, head_metrics, load_eval_set, positive_int, write_json
+from model.preprocess import Preprocessing
 
 # The figures compared per head; the pass/fail rule looks at accuracy.
 KEPT_METRICS = {"smile": ("accuracy", "auc", "mae", "best_accuracy"), "emotion": ("accuracy", "macro_f1")}
@@ -34,13 +35,17 @@ class EvalSet:
     faces: FaceSet
 
 
-def load_sets(args: argparse.Namespace) -> list[EvalSet]:
-    sets = [EvalSet(f"manifest {args.split}" + (f" (subject {args.subject})" if args.subject else ""),
-                    load_dataset("manifest", Path(args.manifest), args.split, crop=args.crop, subject=args.subject))]
+def load_sets(args: argparse.Namespace, preprocessing: Preprocessing) -> list[EvalSet]:
+    """The sets both checkpoints are scored on, faces cut as ``preprocessing`` (the model's) says."""
+    manifest = load_dataset("manifest", Path(args.manifest), args.split, preprocessing, crop=args.crop,
+                            subject=args.subject)
+    sets = [EvalSet(f"manifest {args.split}" + (f" (subject {args.subject})" if args.subject else ""), manifest)]
     if args.genki:
-        sets.append(EvalSet("genki4k test", load_eval_set("genki4k", args.genki, "test", "auto", None)))
+        genki = load_eval_set("genki4k", args.genki, "test", "auto", None, preprocessing)
+        sets.append(EvalSet("genki4k test", genki))
     if args.fer:
-        sets.append(EvalSet("fer2013 PrivateTest", load_eval_set("fer2013", args.fer, "test", None, None)))
+        fer = load_eval_set("fer2013", args.fer, "test", None, None, preprocessing)
+        sets.append(EvalSet("fer2013 PrivateTest", fer))
     for s in sets:
         if len(s.faces) == 0:
             raise DatasetError(f"{s.name}: nothing to evaluate ({len(s.faces.skipped)} files skipped)")
@@ -122,9 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         device = pick_device(args.device)
-        for weights in (args.before, args.after):
-            load_model(weights)   # a bad checkpoint fails before the slow loading of the sets
-        sets = load_sets(args)
+        # A bad checkpoint fails before the slow loading of the sets. The fine-tuned model
+        # keeps the preprocessing of the one it started from: the sets are cut once.
+        before, _ = load_model(args.before)
+        load_model(args.after)
+        sets = load_sets(args, before.config.preprocessing)
         report = compare(scores(args.before, sets, device, args.batch_size),
                          scores(args.after, sets, device, args.batch_size), sets, args.max_drop)
         report = {"before": args.before, "after": args.after, "manifest": args.manifest, **report}

@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import torch
 
+from model.face import FACE_CROP_SIZE, FaceBox, FaceCropper, square_crop
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -23,6 +25,9 @@ class Preprocessing:
     std: tuple[float, float, float] = field(default=IMAGENET_STD)
     # Square crop side = face-box side * (1 + 2 * crop_margin), as the FaceCropper makes it.
     crop_margin: float = 0.2
+    # Turn each face found in a photo or a frame so its eyes are level (model.face.square_crop).
+    # False in checkpoints from before it existed: they were trained and calibrated without.
+    align: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -36,6 +41,15 @@ class Preprocessing:
             if key in known:
                 known[key] = tuple(float(v) for v in known[key])
         return cls(**known)
+
+    def cropper(self, min_confidence: float = 0.5) -> FaceCropper:
+        """The face finder and cutter that makes this model's crops (FACE_CROP_SIZE, then
+        ``image`` resizes them to the input size, as the training loaders' were)."""
+        return FaceCropper(self.crop_margin, FACE_CROP_SIZE, min_confidence, self.align)
+
+    def crop(self, frame: np.ndarray, box: FaceBox) -> np.ndarray:
+        """This model's crop of a face found in ``frame`` (as ``cropper`` cuts it)."""
+        return square_crop(frame, box, self.crop_margin, FACE_CROP_SIZE, self.align)
 
     def image(self, crop: np.ndarray) -> np.ndarray:
         """uint8 crop (HxW grey or HxWx3 RGB) -> uint8 SxSx3 RGB at the model's size."""

@@ -38,6 +38,7 @@ from model.evaluate import evaluate
 from model.loss import LossConfig, MultiTaskLoss
 from model.metrics import emotion_metrics, smile_metrics
 from model.network import ModelConfig, SmileEmotionNet
+from model.preprocess import Preprocessing
 
 
 class ConfigError(ValueError):
@@ -99,8 +100,9 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> dict:
 
 
 # ---------------------------------------------------------------- data
-def load_sets(data_cfg: dict, which: str, seed: int) -> list[FaceSet]:
-    """Load the data.train or data.val entries, each repeated/capped as configured."""
+def load_sets(data_cfg: dict, which: str, seed: int, preprocessing: Preprocessing) -> list[FaceSet]:
+    """Load the data.train or data.val entries, each repeated/capped as configured, with
+    faces cut as ``preprocessing`` (the model's) says."""
     root = Path(data_cfg.get("root") or ".")
     sets = []
     for entry in data_cfg.get(which) or []:
@@ -111,7 +113,7 @@ def load_sets(data_cfg: dict, which: str, seed: int) -> list[FaceSet]:
         path = Path(entry.pop("root"))
         if entry.get("ferplus") and not Path(entry["ferplus"]).is_absolute():
             entry["ferplus"] = root / entry["ferplus"]
-        fs = load_dataset(kind, path if path.is_absolute() else root / path, split, **entry)
+        fs = load_dataset(kind, path if path.is_absolute() else root / path, split, preprocessing, **entry)
         if cap and len(fs) > cap:
             fs = fs.subset(np.random.default_rng(seed).choice(len(fs), cap, replace=False))
         sets.append(FaceSet.concat([fs] * repeat, name=fs.name) if repeat > 1 else fs)
@@ -211,9 +213,11 @@ def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def training_set(cfg: dict) -> FaceSet:
-    """Every data.train entry (capped and repeated as configured) as one set."""
-    return FaceSet.concat(load_sets(cfg["data"], "train", int(cfg["training"].get("seed", 0))), name="train")
+def training_set(cfg: dict, preprocessing: Preprocessing) -> FaceSet:
+    """Every data.train entry (capped and repeated as configured) as one set, cut for a model
+    with this preprocessing."""
+    seed = int(cfg["training"].get("seed", 0))
+    return FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing), name="train")
 
 
 def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distributed: bool = False) -> DataLoader:
@@ -267,8 +271,8 @@ def train(cfg: dict, resume: bool = False) -> dict:
 
     model = build_model(cfg).to(device)
     criterion = MultiTaskLoss(LossConfig.from_dict(tcfg.get("loss"))).to(device)
-    train_set = training_set(cfg)
-    val_sets = load_sets(cfg["data"], "val", seed) if master else []
+    train_set = training_set(cfg, model.config.preprocessing)
+    val_sets = load_sets(cfg["data"], "val", seed, model.config.preprocessing) if master else []
     if master:
         print(f"train: {len(train_set)} samples ({int(train_set.has_smile.sum())} smile, "
               f"{int(train_set.has_emotion.sum())} emotion); skipped {len(train_set.skipped)}; "

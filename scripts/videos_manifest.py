@@ -67,7 +67,7 @@ def build_manifest(videos: Path, out: Path, clip_frames: int = 10, max_clips: in
                 store.delete_player(subject)
             source = VideoFileSource(videos / name)
             consent = Consent(subject, now_iso(), "public sample video, not a player")
-            session = Session(store, consent, name, clip_frames, preprocessing.crop_margin)
+            session = Session(store, consent, name, clip_frames, preprocessing)
             try:
                 with closing(read_frames(source, SourceSettings())) as frames:
                     counts = record_segments(frames, track, session, SEGMENTS[name], max_clips)

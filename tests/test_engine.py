@@ -487,11 +487,13 @@ def test_trained_smile_transition_is_out_during_the_smile(shipped_weights, video
     assert sum(v is Verdict.OUT for v in during) >= 0.8 * len(during)
 
 
-# neutral_blinks.mp4 is not neutral throughout, whatever its README says: from ~0.73 to ~1.67 s
-# the face bares its teeth in a wide-eyed grimace. The first (64 px) model read that as a broad
-# smile (smile ~0.93, happy ~0.87); a grimace must not make the player OUT (weights/README.md).
-# Everything else in the clip (blinks, closed eyes, a pout) must stay SAFE too.
-GRIMACE_S = (0.6, 1.9)
+# neutral_blinks.mp4 is not neutral throughout, whatever its README says: it opens with a
+# closed-lip smile (corners of the mouth up) until ~0.7 s (scripts/clip_verdicts.py), and from
+# ~0.73 to ~1.67 s the face bares its teeth in a wide-eyed grimace. The first (64 px) model read
+# the grimace as a broad smile (smile ~0.93, happy ~0.87); a grimace must not make the player
+# OUT (weights/README.md). The window starts 0.1 s after the smile ends, for the smoothing.
+# Everything after it (blinks, closed eyes, a pout) must stay SAFE too.
+GRIMACE_S = (0.8, 1.9)
 
 
 @pytest.fixture(scope="module")
@@ -499,9 +501,9 @@ def neutral_blinks_verdicts(shipped_weights, videos_dir):
     return verdicts_over(videos_dir / "neutral_blinks.mp4", shipped_weights)
 
 
-def test_trained_neutral_blinks_is_never_out_outside_the_grimace(neutral_blinks_verdicts):
-    outside = [v for t, v in neutral_blinks_verdicts if not GRIMACE_S[0] <= t <= GRIMACE_S[1]]
-    assert len(outside) > 400 and not any(v is Verdict.OUT for v in outside)
+def test_trained_neutral_blinks_is_never_out_after_the_grimace(neutral_blinks_verdicts):
+    after = [v for t, v in neutral_blinks_verdicts if t > GRIMACE_S[1]]
+    assert len(after) > 400 and not any(v is Verdict.OUT for v in after)
 
 
 def test_trained_neutral_blinks_grimace_is_not_out(neutral_blinks_verdicts):

@@ -29,6 +29,7 @@ from game.ui.screens import TITLE_MENU
 from game.watch import WatchError, WatchPlayer, list_clips
 from model.checkpoint import load_model
 from model.face import FaceBox
+from model.preprocess import Preprocessing
 
 BOX = FaceBox(100, 60, 120, 120, 0.9)
 PROBS = np.array([0.01, 0.01, 0.01, 0.2, 0.01, 0.01, 0.75], dtype=np.float32)
@@ -325,7 +326,7 @@ class FakeHost:
 
     live = False
     spec = "scripted"
-    crop_margin = 0.2
+    preprocessing = Preprocessing()
 
     def __init__(self):
         self.result: EngineResult | None = None

@@ -12,12 +12,14 @@ import pygame
 import pytest
 
 from game.record import main
-from game.recording import (CROP_SIZE, PARTIAL_SUFFIX, Consent, GuidedRecording, Label, Plan, Progress,
+from game.recording import (PARTIAL_SUFFIX, Consent, GuidedRecording, Label, Plan, Progress,
                             RecordingError, RecordingStore, Session, select_prompts)
 from game.types import Analysis, EngineResult, Frame, Judgement, Mode, PlayerResult, Verdict
 from game.ui.recording_screen import RecordingScreen, Stage
 from game.ui.theme import SCREEN_SIZE, Fonts
 from model.data.manifest import load_manifest
+from model.face import FACE_CROP_SIZE
+from model.preprocess import Preprocessing
 from model.face import FaceBox, FaceCropper
 from model.labels import EMOTION_INDEX
 
@@ -64,22 +66,22 @@ def test_clips_of_face_crops_are_read_back_by_the_manifest_loader(recorded):
     rows = manifest_rows(recorded)
     assert [(r["smile"], r["emotion"], r["subject"]) for r in rows] == [("0", "neutral", "p1"), ("0.9", "happy", "p1")]
     faces = load_manifest(recorded / "manifest.csv", crop="none")
-    assert [item.shape for item in faces.items] == [(10, CROP_SIZE, CROP_SIZE, 3)] * 2
+    assert [item.shape for item in faces.items] == [(10, FACE_CROP_SIZE, FACE_CROP_SIZE, 3)] * 2
     assert faces.smile.tolist() == [0.0, pytest.approx(0.9)]
     assert faces.emotion.tolist() == [EMOTION_INDEX["neutral"], EMOTION_INDEX["happy"]]
     assert faces.subjects == ["p1", "p1"]
     # Face crops only: every picture written is a crop, none is a 512x512 frame of the video ...
     pngs = [p for p in every_file(recorded) if p.suffix == ".png"]
     assert len(pngs) == 20
-    assert {cv2.imread(str(p)).shape for p in pngs} == {(CROP_SIZE, CROP_SIZE, 3)}
+    assert {cv2.imread(str(p)).shape for p in pngs} == {(FACE_CROP_SIZE, FACE_CROP_SIZE, 3)}
     # ... and the crop is the face: it fills the crop as the margin says (side = box * 1.4).
     cropper = FaceCropper()
     try:
         box = cropper.find(faces.items[0][0])[0]
     finally:
         cropper.close()
-    assert box.center == pytest.approx((CROP_SIZE / 2, CROP_SIZE / 2), abs=6)
-    assert max(box.w, box.h) * 1.4 == pytest.approx(CROP_SIZE, rel=0.1)
+    assert box.center == pytest.approx((FACE_CROP_SIZE / 2, FACE_CROP_SIZE / 2), abs=6)
+    assert max(box.w, box.h) * 1.4 == pytest.approx(FACE_CROP_SIZE, rel=0.1)
 
 
 def test_session_sidecar_records_prompts_times_and_consent(recorded):
@@ -88,7 +90,7 @@ def test_session_sidecar_records_prompts_times_and_consent(recorded):
     assert data["player"] == "p1" and data["consent"]["how"] == "--i-consent flag"
     consent_time = datetime.fromisoformat(data["consent"]["given_at"])
     assert consent_time <= datetime.fromisoformat(data["started_at"]) <= datetime.fromisoformat(data["ended_at"])
-    assert data["crop"] == {"margin": 0.2, "size": CROP_SIZE, "format": "png", "colour": "rgb"}
+    assert data["crop"] == {"margin": 0.2, "align": False, "size": FACE_CROP_SIZE, "format": "png", "colour": "rgb"}
     assert [(p["key"], p["smile"], p["emotion"], p["clips"]) for p in data["prompts"]] == [
         ("neutral", 0.0, "neutral", 1), ("genuine_laugh", 0.9, "happy", 1)]
     first, second = data["clips"]
@@ -184,12 +186,12 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, option, valu
 
 # ---------------------------------------------------------------- the guided prompts
 def crop(value: int) -> np.ndarray:
-    return np.full((CROP_SIZE, CROP_SIZE, 3), value, np.uint8)
+    return np.full((FACE_CROP_SIZE, FACE_CROP_SIZE, 3), value, np.uint8)
 
 
 def test_guided_prompts_wait_record_and_redo_a_clip_when_the_face_is_lost(tmp_path):
     store = RecordingStore(tmp_path)
-    session = Session(store, Consent("kim", "t", "test"), "test", clip_frames=3, crop_margin=0.2)
+    session = Session(store, Consent("kim", "t", "test"), "test", clip_frames=3, preprocessing=Preprocessing())
     plan = Plan(select_prompts(["neutral", "sneer"]), clips_per_prompt=2, prepare_s=0.5)
     guided = GuidedRecording(session, plan)
     events = []
@@ -240,7 +242,7 @@ def key(k: int) -> pygame.event.Event:
 
 
 def test_screen_declined_writes_nothing(tmp_path, fonts):
-    screen = RecordingScreen(fonts, RecordingStore(tmp_path / "rec"), crop_margin=0.2, player="kim")
+    screen = RecordingScreen(fonts, RecordingStore(tmp_path / "rec"), preprocessing=Preprocessing(), player="kim")
     surface = pygame.Surface(SCREEN_SIZE)
     screen.update(engine_result(0, 0.0, FaceBox(100, 60, 120, 120, 0.9)))
     screen.draw(surface, None, "ko")
@@ -252,7 +254,7 @@ def test_screen_declined_writes_nothing(tmp_path, fonts):
 def test_screen_records_the_engines_face_after_consent(tmp_path, fonts):
     store = RecordingStore(tmp_path / "rec")
     plan = Plan(select_prompts(["holding_back"]), clips_per_prompt=2, prepare_s=0.2)
-    screen = RecordingScreen(fonts, store, crop_margin=0.2, plan=plan, clip_seconds=0.4)
+    screen = RecordingScreen(fonts, store, preprocessing=Preprocessing(), plan=plan, clip_seconds=0.4)
     surface = pygame.Surface(SCREEN_SIZE)
     screen.handle_event(key(pygame.K_RETURN))             # no player id yet
     assert screen.stage is Stage.CONSENT and screen.id_rejected
@@ -276,7 +278,7 @@ def test_screen_records_the_engines_face_after_consent(tmp_path, fonts):
     assert faces.subjects == ["민수", "민수"] and faces.smile.tolist() == [pytest.approx(0.3)] * 2
     # the crop is the box with the margin: the bright square fills the middle of each crop
     first = faces.items[0][0]
-    assert first[CROP_SIZE // 2, CROP_SIZE // 2, 0] == 200 and first[2, 2, 0] == 0
+    assert first[FACE_CROP_SIZE // 2, FACE_CROP_SIZE // 2, 0] == 200 and first[2, 2, 0] == 0
     assert screen.handle_event(key(pygame.K_RETURN)) and screen.finished
 
 
@@ -284,7 +286,7 @@ def test_screen_will_not_record_into_a_manifest_it_cannot_append_to(tmp_path, fo
     out = tmp_path / "rec"
     out.mkdir()
     (out / "manifest.csv").write_bytes("path,smile,emotion,subject\n김/a.png,0.5,happy,kim\n".encode("cp949"))
-    screen = RecordingScreen(fonts, RecordingStore(out), crop_margin=0.2, player="kim")
+    screen = RecordingScreen(fonts, RecordingStore(out), preprocessing=Preprocessing(), player="kim")
     screen.handle_event(key(pygame.K_RETURN))
     assert screen.stage is Stage.CONSENT and "not UTF-8" in screen.error
     screen.draw(pygame.Surface(SCREEN_SIZE), None, "ko")

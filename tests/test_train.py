@@ -98,7 +98,7 @@ def test_augment_switch_reaches_the_training_windows(tiny):
     for augment in (True, False):
         cfg = load_config(tiny_config(tiny), [f"data.augment={str(augment).lower()}"])
         model = build_model(cfg)
-        dataset = training_loader(cfg, model, training_set(cfg)).dataset
+        dataset = training_loader(cfg, model, training_set(cfg, model.config.preprocessing)).dataset
         frames = [dataset[0]["frames"] for _ in range(2)]
         assert dataset.augment is augment and (dataset.still_views == 2) is augment
         assert torch.equal(*frames) is not augment  # augmentation redraws the same face each time

@@ -20,15 +20,15 @@ from enum import Enum
 import pygame
 
 from game.i18n import emotion_name, text
-from game.recording import (CROP_SIZE, ClipRecord, Consent, GuidedRecording, Plan, RecordingError,
+from game.recording import (ClipRecord, Consent, GuidedRecording, Plan, RecordingError,
                             RecordingStore, Session, Step, check_player, consent_text, now_iso)
 from game.types import EngineResult
 from game.ui import theme
 from game.ui.theme import Fonts, draw_prompt, draw_text, fit_text, panel, wrap_text
 from game.ui.widgets import CameraView
 from model.data.errors import DatasetError
-from model.face import square_crop
 from model.labels import emotion_index
+from model.preprocess import Preprocessing
 
 W, H = theme.SCREEN_SIZE
 MIN_CLIP_FRAMES = 10        # one model window
@@ -46,11 +46,11 @@ class Stage(str, Enum):
 class RecordingScreen:
     """Consent, guided recording and summary; ``finished`` tells the app to leave."""
 
-    def __init__(self, fonts: Fonts, store: RecordingStore, crop_margin: float, player: str = "",
+    def __init__(self, fonts: Fonts, store: RecordingStore, preprocessing: Preprocessing, player: str = "",
                  plan: Plan = Plan(), clip_seconds: float = 2.0, source: str = "camera"):
-        """crop_margin: the model checkpoint's (model.config.preprocessing.crop_margin);
+        """preprocessing: the model checkpoint's (clips are cut as the game cuts faces);
         source: what the engine reads (named in the session file)."""
-        self.fonts, self.store, self.crop_margin, self.source = fonts, store, crop_margin, source
+        self.fonts, self.store, self.preprocessing, self.source = fonts, store, preprocessing, source
         self.plan, self.clip_seconds = plan, clip_seconds
         self.player = player
         self.stage = Stage.CONSENT
@@ -109,7 +109,7 @@ class RecordingScreen:
             self.error = str(exc)
             return
         consent = Consent(player, now_iso(), "game screen: pressed Enter on the consent page")
-        self.session = Session(self.store, consent, self.source, self._clip_frames(), self.crop_margin)
+        self.session = Session(self.store, consent, self.source, self._clip_frames(), self.preprocessing)
         self.guided = GuidedRecording(self.session, self.plan)
         self.stage = Stage.RECORDING
 
@@ -133,7 +133,7 @@ class RecordingScreen:
             return
         box = result.box
         self.face_missing = box is None
-        crop = None if box is None else square_crop(result.frame.image, box, self.crop_margin, CROP_SIZE)
+        crop = None if box is None else self.preprocessing.crop(result.frame.image, box)
         try:
             self.guided.feed(result.frame.t_source, crop)
         except (RecordingError, OSError) as exc:

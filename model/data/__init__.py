@@ -11,6 +11,7 @@ from model.data.genki4k import load_genki4k
 from model.data.imagefolder import load_imagefolder
 from model.data.sequences import SequenceDataset
 from model.data.smilesmiled import load_smilesmiled
+from model.preprocess import Preprocessing
 
 
 def load_manifest(csv_path: str | Path, split: str, **kw) -> FaceSet:
@@ -29,10 +30,19 @@ DATASETS: dict[str, Callable[..., FaceSet]] = {
 }
 
 
-def load_dataset(kind: str, root: str | Path, split: str, **kw) -> FaceSet:
-    """DATASETS[kind](root, split, **kw), with a clear error for an unknown kind."""
+# Loaders that find the faces in their images themselves (the others come cropped).
+FACE_FINDING = frozenset({"genki4k", "imagefolder", "manifest"})
+
+
+def load_dataset(kind: str, root: str | Path, split: str, preprocessing: Preprocessing | None = None,
+                 **kw) -> FaceSet:
+    """DATASETS[kind](root, split, **kw), with a clear error for an unknown kind. With
+    ``preprocessing`` (the model's), faces are cut with its crop margin and alignment, as the
+    game cuts them; keys in ``kw`` still win."""
     if kind not in DATASETS:
         raise DatasetError(f"unknown dataset kind {kind!r} (known: {', '.join(DATASETS)})")
+    if preprocessing is not None and kind in FACE_FINDING:
+        kw = {"margin": preprocessing.crop_margin, "align": preprocessing.align, **kw}
     return DATASETS[kind](root, split, **kw)
 
 

@@ -13,15 +13,18 @@ from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
 from model.data.folds import fold_mask, parse_int, read_csv_rows
 from model.data.images import load_images
+from model.face import FACE_CROP_SIZE
 
 
 def load_genki4k(root: str | Path, split: str = "train", val_fold: int | None = None, crop: str = "detect",
-                 margin: float = 0.2, cache_dir: str | Path | None = None, size: int = 112) -> FaceSet:
+                 margin: float = 0.2, cache_dir: str | Path | None = None, size: int = FACE_CROP_SIZE,
+                 align: bool = False) -> FaceSet:
     """Smile-labelled RGB face crops (size x size) of one split; emotion is missing (-1).
 
     split: "test" = fold 0, "val" = val_fold, "train" = other folds, "all". Without
     folds.csv only "all" exists. crop: "detect" skips photos without a face, "auto"
-    uses their centre square (face_found False), "none" uses every centre square."""
+    uses their centre square (face_found False), "none" uses every centre square. align: level
+    the eyes (model.face.square_crop)."""
     root = Path(root).resolve()
     smile = read_labels(root / "labels.txt")
     files = [root / "files" / f"file{i + 1:04d}.jpg" for i in range(len(smile))]
@@ -34,7 +37,7 @@ def load_genki4k(root: str | Path, split: str = "train", val_fold: int | None = 
     else:
         keep = np.ones(len(files), bool)
     loaded = load_images(files, crop=crop, margin=margin, size=size, colour="rgb", cache_dir=cache_dir,
-                         name="genki4k")
+                         name="genki4k", align=align)
     rows = keep[loaded.index]
     index = loaded.index[rows]
     return FaceSet(

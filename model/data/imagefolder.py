@@ -12,11 +12,11 @@ import numpy as np
 from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
 from model.data.images import IMAGE_EXTENSIONS, load_images
+from model.face import FACE_CROP_SIZE
 from model.labels import EMOTIONS, emotion_index
 
 SMILE_CLASSES = {"smile": 1.0, "smiling": 1.0, "non_smile": 0.0, "nonsmile": 0.0, "no_smile": 0.0,
                  "not_smile": 0.0, "not_smiling": 0.0}
-DEFAULT_FACE_SIZE = 112
 
 
 def class_label(folder: str) -> tuple[float, int] | None:
@@ -31,11 +31,11 @@ def class_label(folder: str) -> tuple[float, int] | None:
 
 
 def load_imagefolder(root: str | Path, split: str | None = None, crop: str = "none", margin: float = 0.2,
-                     size: int | None = None, cache_dir: str | Path | None = None) -> FaceSet:
+                     size: int | None = None, cache_dir: str | Path | None = None, align: bool = False) -> FaceSet:
     """Images labelled by their class folder. With split subfolders (train/, test/, ...)
     ``split`` picks one; None or "all" takes them all. crop="none" keeps images as they
     are (grey stays grey) unless ``size`` is given; "detect"/"auto" face-crop to ``size``
-    (default 112) as GENKI-4K does."""
+    (default FACE_CROP_SIZE) as GENKI-4K does, with ``align`` levelling the eyes."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise DatasetError(f"{root}: no such folder")
@@ -65,9 +65,9 @@ def load_imagefolder(root: str | Path, split: str | None = None, crop: str = "no
     if not files:
         raise DatasetError(f"{root}: no images in the class folders")
     if crop != "none" and size is None:
-        size = DEFAULT_FACE_SIZE
+        size = FACE_CROP_SIZE
     loaded = load_images(files, crop=crop, margin=margin, size=size, colour="keep", cache_dir=cache_dir,
-                         name=f"imagefolder-{root.name}")
+                         name=f"imagefolder-{root.name}", align=align)
     idx = loaded.index
     return FaceSet(name=root.name, items=loaded.items, smile=np.asarray(smile, np.float32)[idx],
                    emotion=np.asarray(emotion, np.int64)[idx], paths=[str(files[i]) for i in idx],

@@ -80,14 +80,15 @@ class LoadedImages:
 
 def load_images(paths: Sequence[Path], *, crop: str = "none", margin: float = 0.2, size: int | None = None,
                 colour: Colour = "rgb", cache_dir: str | Path | None = None, name: str = "images",
-                cache: bool = True) -> LoadedImages:
+                cache: bool = True, align: bool = False) -> LoadedImages:
     """Decode (and with crop="detect"/"auto" face-crop) every file, or reuse the cache.
 
     crop="detect": images without a face are skipped; "auto": they become a centre
     square with face_found False; "none": centre square (or the image as is when
     size is None). Crops from the detector are RGB; colour applies to crop="none".
     Unreadable files are skipped with a warning, never raised. cache=False suits
-    small pre-cropped images, which decode faster than a cache file reads."""
+    small pre-cropped images, which decode faster than a cache file reads. ``align`` levels
+    the eyes of each face crop (model.face.square_crop)."""
     if crop not in CROP_MODES:
         raise DatasetError(f"crop must be one of {', '.join(CROP_MODES)}, got {crop!r}")
     if crop != "none" and size is None:
@@ -98,12 +99,14 @@ def load_images(paths: Sequence[Path], *, crop: str = "none", margin: float = 0.
            "files": [(str(p), *file_signature(p)[1:]) for p in paths]}
     if crop != "none":
         key["detector"] = ("mediapipe", metadata.version("mediapipe"), "short-range", 0.5)
+        if align:  # only when set, so the caches of unaligned crops keep their names
+            key["align"] = True
     where = cache_path(cache_dir, name, key) if cache else None
     cached = load_cache(where) if where else None
     if cached is not None:
         result = _unpack(cached)
     else:
-        result = _decode_all(paths, crop, margin, size, colour, name)
+        result = _decode_all(paths, crop, margin, size, colour, name, align)
         if where:
             save_cache(where, _pack(result))
     _report(result, name)
@@ -111,8 +114,8 @@ def load_images(paths: Sequence[Path], *, crop: str = "none", margin: float = 0.
 
 
 def _decode_all(paths: list[Path], crop: str, margin: float, size: int | None, colour: Colour,
-                name: str) -> LoadedImages:
-    cropper = FaceCropper(margin=margin, size=size) if crop != "none" else None
+                name: str, align: bool) -> LoadedImages:
+    cropper = FaceCropper(margin=margin, size=size, align=align) if crop != "none" else None
     items, index, found, skipped, skipped_index = [], [], [], [], []
     try:
         for i, path in enumerate(tqdm(paths, desc=f"{name}: {'detecting faces' if cropper else 'decoding'}",

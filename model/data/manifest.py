@@ -30,7 +30,7 @@ from model.data.faceset import FaceSet
 from model.data.folds import SPLITS, read_csv_rows
 from model.data.images import (CROP_MODES, IMAGE_EXTENSIONS, NO_FACE, UnreadableImage, centre_square,
                                load_images, read_image)
-from model.face import FaceCropper
+from model.face import FACE_CROP_SIZE, FaceCropper
 from model.labels import EMOTIONS, emotion_index
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,8 @@ class UnreadableClip(Exception):
 
 def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float = 0.15,
                   test_fraction: float = 0.15, seed: int = 0, crop: str = "auto", margin: float = 0.2,
-                  size: int = 112, max_frames: int | None = None,
-                  cache_dir: str | Path | None = None, subject: str | None = None) -> FaceSet:
+                  size: int = FACE_CROP_SIZE, max_frames: int | None = None,
+                  cache_dir: str | Path | None = None, subject: str | None = None, align: bool = False) -> FaceSet:
     """Face crops (size x size RGB; clips as (T, size, size, 3)) of one subject split.
 
     subject: only this person's rows, split by clip (one player's personal fine-tuning).
@@ -66,7 +66,8 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
     crop: "detect" drops images / clip frames without a face; "auto" does too, but an image
     or clip with no face at all is kept whole (centre square, face_found False), for files
     that are face crops already; "none" takes every file as a face crop. max_frames caps the
-    frames read from the start of each clip. Image crops are cached (see model.data.cache)."""
+    frames read from the start of each clip. Image crops are cached (see model.data.cache).
+    align: level the eyes of each face found (model.face.square_crop)."""
     csv_path = Path(csv_path)
     if split not in SPLITS:
         raise DatasetError(f"{csv_path}: split must be one of {', '.join(SPLITS)}, got {split!r}")
@@ -104,13 +105,14 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
     if stills:
         # Files that are face crops already decode faster than a cache file reads.
         loaded = load_images([rows[i].path for i in stills], crop=crop, margin=margin, size=size,
-                             colour="rgb", cache_dir=cache_dir, name="manifest", cache=crop != "none")
+                             colour="rgb", cache_dir=cache_dir, name="manifest", cache=crop != "none",
+                             align=align)
         for item, j, face in zip(loaded.items, loaded.index, loaded.face_found):
             items[stills[j]], found[stills[j]] = item, bool(face)
         skipped += loaded.skipped
     clips = [i for i, clip in enumerate(is_clip) if clip]
     if clips:
-        results, unreadable = read_clips([rows[i].path for i in clips], crop, margin, size, max_frames)
+        results, unreadable = read_clips([rows[i].path for i in clips], crop, margin, size, max_frames, align)
         for i, result in zip(clips, results):
             if result is not None:
                 items[i], found[i] = result
@@ -196,9 +198,9 @@ def parse_emotion(text: str, where: str) -> int:
 
 
 def read_clips(paths: list[Path], crop: str, margin: float, size: int, max_frames: int | None,
-               ) -> tuple[list[tuple[np.ndarray, bool] | None], list[str]]:
+               align: bool = False) -> tuple[list[tuple[np.ndarray, bool] | None], list[str]]:
     """(clip, face_found) per path, None for a skipped one; and "path: reason" per skipped one."""
-    cropper = FaceCropper(margin=margin, size=size) if crop != "none" else None
+    cropper = FaceCropper(margin=margin, size=size, align=align) if crop != "none" else None
     results: list[tuple[np.ndarray, bool] | None] = []
     skipped: list[str] = []
     try:
