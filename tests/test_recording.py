@@ -11,9 +11,9 @@ import numpy as np
 import pygame
 import pytest
 
-from game.record import main
+from game.record import DEFAULT_WEIGHTS, main
 from game.recording import (PARTIAL_SUFFIX, Consent, GuidedRecording, Label, Plan, Progress,
-                            RecordingError, RecordingStore, Session, select_prompts)
+                            RecordingError, RecordingStore, Session, crop_preprocessing, select_prompts)
 from game.types import Analysis, EngineResult, Frame, Judgement, Mode, PlayerResult, Verdict
 from game.ui.recording_screen import RecordingScreen, Stage
 from game.ui.theme import SCREEN_SIZE, Fonts
@@ -90,7 +90,9 @@ def test_session_sidecar_records_prompts_times_and_consent(recorded):
     assert data["player"] == "p1" and data["consent"]["how"] == "--i-consent flag"
     consent_time = datetime.fromisoformat(data["consent"]["given_at"])
     assert consent_time <= datetime.fromisoformat(data["started_at"]) <= datetime.fromisoformat(data["ended_at"])
-    assert data["crop"] == {"margin": 0.2, "align": False, "size": FACE_CROP_SIZE, "format": "png", "colour": "rgb"}
+    used = crop_preprocessing(DEFAULT_WEIGHTS if DEFAULT_WEIGHTS.is_file() else None)  # what game.record cut with
+    assert data["crop"] == {"margin": used.crop_margin, "align": used.align, "size": FACE_CROP_SIZE,
+                            "format": "png", "colour": "rgb"}
     assert [(p["key"], p["smile"], p["emotion"], p["clips"]) for p in data["prompts"]] == [
         ("neutral", 0.0, "neutral", 1), ("genuine_laugh", 0.9, "happy", 1)]
     first, second = data["clips"]
