@@ -127,11 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         device = pick_device(args.device)
-        # A bad checkpoint fails before the slow loading of the sets. The fine-tuned model
-        # keeps the preprocessing of the one it started from: the sets are cut once.
-        before, _ = load_model(args.before)
-        load_model(args.after)
-        sets = load_sets(args, before.config.preprocessing)
+        # A bad checkpoint fails before the slow loading of the sets. A fine-tuned model keeps
+        # the preprocessing of the one it started from, so the sets are cut once.
+        before, after = (load_model(weights)[0].config.preprocessing for weights in (args.before, args.after))
+        if (before.crop_margin, before.align) != (after.crop_margin, after.align):
+            raise CheckpointError(f"{args.after}: cuts faces differently from {args.before} (crop margin, "
+                                  "eye levelling): not a fine-tune of it; compare them with model.evaluate")
+        sets = load_sets(args, before)
         report = compare(scores(args.before, sets, device, args.batch_size),
                          scores(args.after, sets, device, args.batch_size), sets, args.max_drop)
         report = {"before": args.before, "after": args.after, "manifest": args.manifest, **report}

@@ -39,9 +39,9 @@ def write_clips(root: Path, subjects: dict[str, int], frames: int = 3) -> Path:
     return root / "manifest.csv"
 
 
-def tiny_checkpoint(path: Path) -> Path:
+def tiny_checkpoint(path: Path, align: bool = False) -> Path:
     torch.manual_seed(0)
-    config = ModelConfig(lstm_hidden=16, preprocessing=Preprocessing(input_size=32))
+    config = ModelConfig(lstm_hidden=16, preprocessing=Preprocessing(input_size=32, align=align))
     return save_checkpoint(path, SmileEmotionNet(config))
 
 
@@ -165,3 +165,7 @@ def test_report_errors_are_one_line(videos_manifest, tmp_path, capsys):
         report_main(["--before", str(before), "--after", str(before), "--manifest", str(videos_manifest),
                      "--json", str(tmp_path / "r.json"), "--max-drop", "5"])
     assert exc.value.code == 2 and "--max-drop: must be from 0 to 1" in capsys.readouterr().err
+    levelled = tiny_checkpoint(tmp_path / "w1.pt", align=True)
+    assert report_main(["--before", str(before), "--after", str(levelled), "--manifest", str(videos_manifest),
+                        "--json", str(tmp_path / "r.json")]) == 2
+    assert "w1.pt: cuts faces differently from" in capsys.readouterr().err
