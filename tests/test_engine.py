@@ -487,12 +487,14 @@ def test_trained_smile_transition_is_out_during_the_smile(shipped_weights, video
     assert sum(v is Verdict.OUT for v in during) >= 0.8 * len(during)
 
 
-# neutral_blinks.mp4 is not neutral throughout, whatever its README says: it opens with a
-# closed-lip smile (corners of the mouth up) until ~0.7 s (scripts/clip_verdicts.py), and from
-# ~0.73 to ~1.67 s the face bares its teeth in a wide-eyed grimace. The first (64 px) model read
-# the grimace as a broad smile (smile ~0.93, happy ~0.87); a grimace must not make the player
-# OUT (weights/README.md). The window starts 0.1 s after the smile ends, for the smoothing.
-# Everything after it (blinks, closed eyes, a pout) must stay SAFE too.
+# neutral_blinks.mp4 is not neutral throughout, whatever its README says: from ~0.73 to ~1.67 s
+# the face bares its teeth in a wide-eyed grimace. The first (64 px) model read it as a broad
+# smile (smile ~0.93, happy ~0.87); a grimace must not make the player OUT (weights/README.md).
+# Everything after it (blinks, closed eyes, a pout) must stay SAFE too. Not asserted: the quiet
+# closed-lip smile the clip opens with (to ~0.7 s; 0.5 on docs/labelling.md's scale, so SAFE
+# at 0.8 by that guide). v2.1 says OUT there: a known limitation in weights/README.md (a model
+# trained on smile / no smile labels scores a quiet smile as a likely smile, not as half of
+# one). The grimace window starts 0.1 s after that smile ends, for the smoothing.
 GRIMACE_S = (0.8, 1.9)
 
 
