@@ -141,6 +141,7 @@ class InferenceSettings(Section):
     device: str = setting("auto", choices=("auto", "cpu", "cuda", "mps"))
     torch_threads: int = setting(0, 0, 64)  # 0: chosen from the core count
     runtime: str = setting("auto", choices=("auto", "torch", "onnxruntime"))  # auto: onnxruntime on CPU
+    mirror: bool = setting(False)  # also score the mirrored face and average (a second backbone pass)
 
 
 _SECTIONS = {"judge": JudgeSettings, "smoothing": SmoothingSettings, "analysis": AnalysisThresholds,

@@ -104,29 +104,48 @@ class Prediction:
 
 class StreamingModel:
     """Push one face crop at a time: the backbone runs once per frame, the features of
-    the last ``seq_len`` frames are kept, and only the LSTM and heads rerun."""
+    the last ``seq_len`` frames are kept, and only the LSTM and heads rerun.
 
-    def __init__(self, model: SmileEmotionNet, device: str | torch.device = "cpu"):
+    With ``mirror`` the mirrored face goes through the network too, in a window of its own,
+    and the two predictions are averaged: ``model.evaluate --tta-flip`` streamed, for one
+    more backbone pass per frame (weights/README.md measures what it adds)."""
+
+    def __init__(self, model: SmileEmotionNet, device: str | torch.device = "cpu", mirror: bool = False):
         self.model = model.eval().to(device)
         self.device = torch.device(device)
         self.preprocessing = model.config.preprocessing
-        self.window: deque[torch.Tensor] = deque(maxlen=model.config.seq_len)
+        self.mirror = mirror
+        self.windows = [deque(maxlen=model.config.seq_len) for _ in range(2 if mirror else 1)]
+
+    @property
+    def window(self) -> deque[torch.Tensor]:
+        """The features of the last frames as they came (the mirrored ones are in windows[1])."""
+        return self.windows[0]
 
     def reset(self) -> None:
         """Forget the window (face lost, new player)."""
-        self.window.clear()
+        for window in self.windows:
+            window.clear()
+
+    def images(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
+        """The backbone's input for these crops: each crop, then (with mirror) each mirrored."""
+        images = self.preprocessing(crops).to(self.device)
+        return torch.cat([images, images.flip(-1)]) if self.mirror else images
 
     @torch.inference_mode()
     def push(self, crop: np.ndarray) -> Prediction:
         """crop: uint8 RGB (or grey) face crop of any size."""
-        return self.push_features(self.model.embed(self.preprocessing([crop]).to(self.device))[0])
+        return self.push_features(self.model.embed(self.images([crop])))
 
     @torch.inference_mode()
     def push_features(self, features: torch.Tensor) -> Prediction:
-        """The newest frame's backbone features (576,), already computed (StreamingBatch)."""
-        self.window.append(features)
-        out = self.model.temporal(torch.stack(tuple(self.window)).unsqueeze(0))
-        return Prediction(float(out.smile[0]), out.emotion_probs[0].cpu().numpy(), len(self.window))
+        """The newest frame's backbone features, already computed (StreamingBatch): (1, 576),
+        or (2, 576) with mirror (the face, then the mirrored face)."""
+        for window, f in zip(self.windows, features):
+            window.append(f)
+        out = self.model.temporal(torch.stack([torch.stack(tuple(w)) for w in self.windows]))
+        smile, probs = out.smile.mean(0), out.emotion_probs.mean(0)
+        return Prediction(float(smile), probs.cpu().numpy(), len(self.window))
 
 
 class StreamingBatch:
@@ -134,10 +153,11 @@ class StreamingBatch:
     runs the backbone once on every stream's crop as one batch, then each stream's own
     window through the LSTM: the same predictions as separate pushes, one backbone call."""
 
-    def __init__(self, model: SmileEmotionNet, streams: int, device: str | torch.device = "cpu"):
+    def __init__(self, model: SmileEmotionNet, streams: int, device: str | torch.device = "cpu",
+                 mirror: bool = False):
         if streams < 1:
             raise ValueError(f"streams must be at least 1, got {streams}")
-        self.windows = [StreamingModel(model, device) for _ in range(streams)]
+        self.windows = [StreamingModel(model, device, mirror) for _ in range(streams)]
 
     def reset(self, stream: int) -> None:
         self.windows[stream].reset()
@@ -154,7 +174,9 @@ class StreamingBatch:
             self.windows[i].reset()
         if present:
             first = self.windows[0]
-            images = first.preprocessing([crops[i] for i in present]).to(first.device)
-            for i, features in zip(present, first.model.embed(images)):
-                predictions[i] = self.windows[i].push_features(features)
+            features = first.model.embed(first.images([crops[i] for i in present]))
+            # Rows: every present face, then (with mirror) every mirrored face, in the same order.
+            views = features.view(len(first.windows), len(present), -1)
+            for k, i in enumerate(present):
+                predictions[i] = self.windows[i].push_features(views[:, k])
         return predictions

@@ -15,7 +15,7 @@ import torch
 import main
 from game.capture import (CaptureThread, LatestSlot, SourceError, SourceState, SourceStatus, VideoFileSource,
                           open_source)
-from game.config import ConfigError, GameConfig, SourceSettings, TrackingSettings, load_config
+from game.config import ConfigError, GameConfig, InferenceSettings, SourceSettings, TrackingSettings, load_config
 from game.engine import Engine, build_engine
 from game.headless import COLUMNS
 from game.inference import PlayerModels, resolve_runtime
@@ -157,13 +157,14 @@ def test_runtime_configure_validates(model):
 
 
 @pytest.mark.parametrize("runtime, tolerance", [("torch", 1e-5), ("onnxruntime", 1e-4)])
-def test_player_models_match_the_plain_streaming_model(runtime, tolerance):
+@pytest.mark.parametrize("mirror", [False, True])
+def test_player_models_match_the_plain_streaming_model(runtime, tolerance, mirror):
     torch.manual_seed(1)
     net = SmileEmotionNet().eval()
     for bn in (m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)):
         bn.running_mean.uniform_(-0.5, 0.5)  # non-trivial statistics, as after training
         bn.running_var.uniform_(0.5, 2.0)
-    plain, players = StreamingModel(net), PlayerModels(net, 2, runtime=runtime)
+    plain, players = StreamingModel(net, mirror=mirror), PlayerModels(net, 2, runtime=runtime, mirror=mirror)
     assert players.runtime == runtime
     rng = np.random.default_rng(2)
     for _ in range(12):
@@ -193,15 +194,19 @@ def test_onnxruntime_on_a_gpu_device_is_a_config_error(monkeypatch, tmp_path):
         build_engine(tmp_path / "never_read.pt", config)
 
 
-def test_face_off_batches_both_players_through_one_backbone_call(model, monkeypatch):
+@pytest.mark.parametrize("mirror", [False, True])
+def test_face_off_batches_both_players_through_one_backbone_call(model, monkeypatch, mirror):
+    """inference.mirror reaches the engine: each face, and with mirror each mirrored face too,
+    in one backbone call per frame."""
     left, right = box(2, 5, 20), box(40, 5, 20)
-    engine = make_engine(model, [[left, right]], players=2)
+    engine = make_engine(model, [[left, right]], players=2,
+                         config=GameConfig(inference=InferenceSettings(mirror=mirror)))
     calls = []
     backbone = engine.models.windows[0].model
     real_embed = backbone.embed
     monkeypatch.setattr(backbone, "embed", lambda images: calls.append(len(images)) or real_embed(images))
     list(engine.run(ScriptedSource(3)))
-    assert calls == [2, 2, 2]
+    assert calls == [4 if mirror else 2] * 3
 
 
 class ClosableFinder(StubFinder):

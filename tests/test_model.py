@@ -78,11 +78,12 @@ def test_streaming_equals_full_window_forward():
     assert stream.push(crops[0]).frames_in_window == 1
 
 
-def test_batched_push_equals_separate_pushes():
+@pytest.mark.parametrize("mirror", [False, True])
+def test_batched_push_equals_separate_pushes(mirror):
     """One backbone call for every stream's crop gives each stream what its own push gives,
     a missing face resets only that stream, and stream windows stay apart."""
     net = responsive_model(seed=3)
-    batch, alone = StreamingBatch(net, 3), [StreamingModel(net) for _ in range(3)]
+    batch, alone = StreamingBatch(net, 3, mirror=mirror), [StreamingModel(net, mirror=mirror) for _ in range(3)]
     rng = np.random.default_rng(3)
     for step in range(13):
         crops = [rng.integers(0, 256, (70 + 10 * i, 70 + 10 * i, 3), dtype=np.uint8) for i in range(3)]
@@ -101,6 +102,7 @@ def test_batched_push_equals_separate_pushes():
             assert abs(pred.smile - want.smile) < 1e-5
             np.testing.assert_allclose(pred.emotion_probs, want.emotion_probs, atol=1e-5)
     assert [len(w.window) for w in batch.windows] == [5, 5, 5]
+    assert all(len(window) == 5 for w in batch.windows for window in w.windows)
     smiles = [p.smile for p in got]
     assert max(smiles) - min(smiles) > 1e-4      # different faces, different answers: not vacuous
     with pytest.raises(ValueError, match="expected 3 crops"):
