@@ -76,8 +76,9 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> dict:
         LossConfig.from_dict(cfg["training"].get("loss"))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: training.loss: {exc}") from None
-    if not isinstance(cfg["data"].get("augment", True), bool):
-        raise ConfigError(f"{path}: data.augment must be true or false, got {cfg['data']['augment']!r}")
+    for key, default in (("augment", True), ("camera_augment", False)):
+        if not isinstance(cfg["data"].get(key, default), bool):
+            raise ConfigError(f"{path}: data.{key} must be true or false, got {cfg['data'][key]!r}")
     subject = cfg["data"].get("subject")
     if subject is not None and not cfg["data"].get("manifest"):
         raise ConfigError(f"{path}: data.subject needs data.manifest (the CSV holding that player's clips)")
@@ -226,7 +227,8 @@ def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distr
     tcfg, seed = cfg["training"], int(cfg["training"].get("seed", 0))
     dataset = SequenceDataset(train_set, model.config.preprocessing, seq_len=model.config.seq_len,
                               still_views=int(cfg["data"].get("still_views", 2)),
-                              augment=cfg["data"].get("augment", True), seed=seed)
+                              augment=cfg["data"].get("augment", True), seed=seed,
+                              camera=cfg["data"].get("camera_augment", False))
     sampler = DistributedSampler(dataset, seed=seed) if distributed else RandomSampler(dataset)
     batch_size, workers = int(tcfg["batch_size"]), int(tcfg.get("num_workers", 0))
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=len(dataset) > batch_size,

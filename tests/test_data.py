@@ -18,7 +18,7 @@ from model.data.faceset import FaceSet
 from model.data.fer2013 import load_fer2013
 from model.data.genki4k import load_genki4k
 from model.data.imagefolder import load_imagefolder
-from model.data.sequences import SequenceDataset
+from model.data.sequences import CameraAugmentation, SequenceDataset
 from model.data.smilesmiled import load_smilesmiled
 from model.labels import EMOTIONS, HAPPY, NEUTRAL, emotion_index
 from model.preprocess import Preprocessing
@@ -441,6 +441,32 @@ def test_sequence_without_augmentation_is_a_static_window():
     assert s["frames"].shape == (1, 3, 32, 32) and torch.equal(s["order"], torch.zeros(10, dtype=torch.long))
     assert torch.equal(s["frames"], PRE([faces.items[2]]))
     assert torch.equal(ds[2]["frames"], s["frames"])
+
+
+def test_camera_augmentation_darkens_adds_noise_and_compresses():
+    rng = np.random.default_rng(0)
+    img = np.full((32, 32, 3), 128, np.uint8)
+    assert np.array_equal(CameraAugmentation(1.0, 0.0, 0)(img, rng), img)      # drawn all off: untouched
+    dark = CameraAugmentation(2.2, 0.0, 0)(img, rng)
+    assert dark.dtype == np.uint8 and dark.max() == 55                         # 255 * (128/255)**2.2, rounded down
+    noisy = CameraAugmentation(1.0, 6.0, 0)
+    a, b = noisy(img, rng), noisy(img, rng)
+    assert 3 < np.abs(a.astype(int) - 128).mean() < 8 and not np.array_equal(a, b)  # new noise every view
+    textured = rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    assert not np.array_equal(CameraAugmentation(1.0, 0.0, 15)(textured, rng), textured)
+    draws = [CameraAugmentation.draw(rng) for _ in range(400)]
+    assert 0.3 < np.mean([d.gamma > 1 for d in draws]) < 0.5                  # DARK_P 0.4
+    assert 0.2 < np.mean([d.noise_sigma > 0 for d in draws]) < 0.4            # NOISE_P 0.3
+
+
+def test_camera_augmentation_reaches_the_windows_only_when_augmenting():
+    faces = still_set()
+    plain = SequenceDataset(faces, PRE, seed=3)
+    camera = SequenceDataset(faces, PRE, seed=3, camera=True)
+    assert camera.camera and not plain.camera
+    assert not all(torch.equal(plain[i]["frames"], camera[i]["frames"]) for i in range(6))
+    static = SequenceDataset(faces, PRE, augment=False, camera=True)
+    assert not static.camera and torch.equal(static[2]["frames"], PRE([faces.items[2]]))
 
 
 def clip_set(lengths=(6, 14)) -> FaceSet:

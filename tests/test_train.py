@@ -91,6 +91,8 @@ def test_config_errors_name_the_file(tmp_path, capsys):
     assert "bad.yaml: training.loss: focal_gamma" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="bad.yaml: data.augment must be true or false, got 'maybe'"):
         load_config(bad, ["data.augment=maybe"])
+    with pytest.raises(ConfigError, match="bad.yaml: data.camera_augment must be true or false, got 1"):
+        load_config(bad, ["data.camera_augment=1"])
 
 
 def test_augment_switch_reaches_the_training_windows(tiny):
@@ -102,6 +104,9 @@ def test_augment_switch_reaches_the_training_windows(tiny):
         frames = [dataset[0]["frames"] for _ in range(2)]
         assert dataset.augment is augment and (dataset.still_views == 2) is augment
         assert torch.equal(*frames) is not augment  # augmentation redraws the same face each time
+    cfg = load_config(tiny_config(tiny), ["data.camera_augment=true"])
+    model = build_model(cfg)
+    assert training_loader(cfg, model, training_set(cfg, model.config.preprocessing)).dataset.camera
 
 
 @pytest.mark.parametrize("name", ["pretrain", "finetune", "korean_special"])

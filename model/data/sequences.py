@@ -22,6 +22,11 @@ from model.preprocess import Preprocessing
 VIEW_SHIFT, VIEW_SCALE, VIEW_ROTATE_DEG, VIEW_LIGHT = 0.04, 0.05, 5.0, 0.10
 # Per-sample augmentation, shared by all views (or all frames of a clip).
 FLIP_P, CROP_AREA, LIGHT, BLUR_P = 0.5, (0.85, 1.0), 0.25, 0.2
+# Camera augmentation (data.camera_augment): what a cheap webcam in a dim room adds. Each with
+# its probability: darkening gamma, sensor noise (σ in grey levels), JPEG compression (quality).
+DARK_P, DARK_GAMMA = 0.4, (1.0, 2.2)
+NOISE_P, NOISE_SIGMA = 0.3, (2.0, 8.0)
+JPEG_P, JPEG_QUALITY = 0.3, (15, 60)
 
 
 class SequenceDataset(Dataset):
@@ -37,11 +42,12 @@ class SequenceDataset(Dataset):
     call from the training loop, and a run seeded with torch.manual_seed repeats."""
 
     def __init__(self, faceset: FaceSet, preprocessing: Preprocessing, seq_len: int = 10,
-                 still_views: int = 2, augment: bool = True, seed: int = 0):
+                 still_views: int = 2, augment: bool = True, seed: int = 0, camera: bool = False):
         if not 1 <= still_views <= seq_len:
             raise ValueError(f"still_views must be 1..seq_len ({seq_len}), got {still_views}")
         self.faces, self.pre = faceset, preprocessing
         self.seq_len, self.augment, self.seed = seq_len, augment, seed
+        self.camera = camera and augment  # camera augmentation, on top of the rest
         self._rng: np.random.Generator | None = None
         self._rng_worker: int | None = None
         has_clips = any(faceset.is_clip(i) for i in range(len(faceset)))
@@ -83,11 +89,13 @@ class SequenceDataset(Dataset):
             return [img] * k, np.arange(t) * k // t
         side = img.shape[0]
         base = BaseAugmentation.draw(rng, side)
+        camera = CameraAugmentation.draw(rng) if self.camera else None
         img = base.blur(img)
         views = []
         for _ in range(k):  # one warp per view: base crop/flip and view jitter composed
             view = warp(img, view_jitter(rng, side) @ base.matrix)
-            views.append(base.light(view, rng.uniform(1 - VIEW_LIGHT, 1 + VIEW_LIGHT, 2)))
+            view = base.light(view, rng.uniform(1 - VIEW_LIGHT, 1 + VIEW_LIGHT, 2))
+            views.append(camera(view, rng) if camera else view)
         return views, step_assignment(rng, k, t)
 
     def _clip(self, clip: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
@@ -98,7 +106,11 @@ class SequenceDataset(Dataset):
         if not self.augment:
             return frames
         base = BaseAugmentation.draw(rng, frames[0].shape[0])
-        return [base.light(warp(base.blur(f), base.matrix)) for f in frames]
+        frames = [base.light(warp(base.blur(f), base.matrix)) for f in frames]
+        if self.camera:
+            camera = CameraAugmentation.draw(rng)
+            frames = [camera(f, rng) for f in frames]
+        return frames
 
 
 def warp(img: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -171,3 +183,30 @@ class BaseAugmentation:
             c, b = c * jitter[0], b * jitter[1]
         mean = float(img.mean()) if c != 1 else 0.0
         return cv2.addWeighted(img, c * b, img, 0.0, mean * (1 - c) * b)
+
+
+class CameraAugmentation:
+    """One sample's camera: a darkening gamma, sensor noise (drawn afresh for every view, as
+    a sensor's is for every frame) and JPEG compression, each drawn on or off."""
+
+    def __init__(self, gamma: float, noise_sigma: float, jpeg_quality: int):
+        self.gamma, self.noise_sigma, self.jpeg_quality = gamma, noise_sigma, jpeg_quality
+        self._lut = (255 * (np.arange(256) / 255.0) ** gamma).astype(np.uint8) if gamma != 1 else None
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> "CameraAugmentation":
+        u = rng.random(6)
+        gamma = DARK_GAMMA[0] + u[1] * (DARK_GAMMA[1] - DARK_GAMMA[0]) if u[0] < DARK_P else 1.0
+        sigma = NOISE_SIGMA[0] + u[3] * (NOISE_SIGMA[1] - NOISE_SIGMA[0]) if u[2] < NOISE_P else 0.0
+        quality = int(JPEG_QUALITY[0] + u[5] * (JPEG_QUALITY[1] - JPEG_QUALITY[0])) if u[4] < JPEG_P else 0
+        return cls(gamma, sigma, quality)
+
+    def __call__(self, img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self._lut is not None:
+            img = cv2.LUT(img, self._lut)
+        if self.noise_sigma:
+            img = np.clip(img + rng.normal(0, self.noise_sigma, img.shape), 0, 255).astype(np.uint8)
+        if self.jpeg_quality:
+            img = cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])[1],
+                               cv2.IMREAD_UNCHANGED)
+        return img
