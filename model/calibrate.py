@@ -85,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = {k: ckpt[k] for k in ("train_config", "metrics", "epoch") if k in ckpt}
     calibration = {"method": "platt", "a": a, "b": b, "fitted_on": f"genki4k fold {args.val_fold}",
                    "n": int(len(val)), "before": {k: before[k] for k in ("accuracy", "best_threshold", "best_accuracy")},
-                   "after": {k: after[k] for k in ("accuracy", "best_threshold", "best_accuracy")},
-                   "align": model.config.preprocessing.align}
+                   "after": {k: after[k] for k in ("accuracy", "best_threshold", "best_accuracy")}}
     if "calibration" in ckpt:  # calibrating a calibrated checkpoint: the fits compose, keep the earlier one
         calibration["previous"] = ckpt["calibration"]
     out = save_checkpoint(args.out, model, calibration=calibration, source=str(args.weights), **extra)

@@ -27,6 +27,7 @@ from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
 from model.data.genki4k import load_genki4k
 from model.data.images import read_image
+from model.data.sequences import darkened, jpeg_compressed, with_noise
 from model.evaluate import evaluate
 from model.metrics import smile_metrics
 from model.preprocess import Preprocessing
@@ -43,21 +44,17 @@ def turned(img: np.ndarray, degrees: float) -> np.ndarray:
 
 def _noisy(img: np.ndarray) -> np.ndarray:
     """A third of the light and sensor noise (σ 4 levels), the same noise for the same photo."""
-    rng = np.random.default_rng(zlib.crc32(img.tobytes()))
-    return np.clip(img * 0.3 + rng.normal(0, 4, img.shape), 0, 255).astype(np.uint8)
+    return with_noise(img * 0.3, 4, np.random.default_rng(zlib.crc32(img.tobytes())))
 
 
-def _jpeg(img: np.ndarray) -> np.ndarray:
-    return cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 15])[1], cv2.IMREAD_UNCHANGED)
-
-
-# Camera conditions: (what it stands for, the alteration of an RGB uint8 photo).
+# Camera conditions: (what it stands for, the alteration of an RGB uint8 photo); the
+# alterations are the training's camera augmentation (model/data/sequences.py) at fixed strengths.
 CONDITIONS: dict[str, tuple[str, Alteration]] = {
-    "dim": ("dim room (gamma 2.2)", lambda img: (255 * (img / 255.0) ** 2.2).astype(np.uint8)),
+    "dim": ("dim room (gamma 2.2)", lambda img: darkened(img, 2.2)),
     "noisy": ("dark and noisy (30 % light, noise σ 4)", _noisy),
     "flat": ("washed out (40 % contrast)", lambda img: (img * 0.4 + 100).astype(np.uint8)),
     "blurred": ("out of focus (Gaussian σ 2 px)", lambda img: cv2.GaussianBlur(img, (0, 0), 2.0)),
-    "jpeg": ("heavy compression (JPEG quality 15)", _jpeg),
+    "jpeg": ("heavy compression (JPEG quality 15)", lambda img: jpeg_compressed(img, 15)),
 }
 
 

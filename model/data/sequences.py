@@ -185,13 +185,27 @@ class BaseAugmentation:
         return cv2.addWeighted(img, c * b, img, 0.0, mean * (1 - c) * b)
 
 
+def darkened(img: np.ndarray, gamma: float) -> np.ndarray:
+    """uint8 image through the gamma curve 255 * (x / 255) ** gamma (> 1 darkens)."""
+    return cv2.LUT(img, (255 * (np.arange(256) / 255.0) ** gamma).astype(np.uint8))
+
+
+def with_noise(img: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Sensor noise: Gaussian, ``sigma`` grey levels, saturated to uint8 (img may be float)."""
+    return np.clip(img + rng.normal(0, sigma, img.shape), 0, 255).astype(np.uint8)
+
+
+def jpeg_compressed(img: np.ndarray, quality: int) -> np.ndarray:
+    """uint8 image encoded as JPEG at ``quality`` and decoded again."""
+    return cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_UNCHANGED)
+
+
 class CameraAugmentation:
     """One sample's camera: a darkening gamma, sensor noise (drawn afresh for every view, as
     a sensor's is for every frame) and JPEG compression, each drawn on or off."""
 
     def __init__(self, gamma: float, noise_sigma: float, jpeg_quality: int):
         self.gamma, self.noise_sigma, self.jpeg_quality = gamma, noise_sigma, jpeg_quality
-        self._lut = (255 * (np.arange(256) / 255.0) ** gamma).astype(np.uint8) if gamma != 1 else None
 
     @classmethod
     def draw(cls, rng: np.random.Generator) -> "CameraAugmentation":
@@ -202,11 +216,10 @@ class CameraAugmentation:
         return cls(gamma, sigma, quality)
 
     def __call__(self, img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self._lut is not None:
-            img = cv2.LUT(img, self._lut)
+        if self.gamma != 1:
+            img = darkened(img, self.gamma)
         if self.noise_sigma:
-            img = np.clip(img + rng.normal(0, self.noise_sigma, img.shape), 0, 255).astype(np.uint8)
+            img = with_noise(img, self.noise_sigma, rng)
         if self.jpeg_quality:
-            img = cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])[1],
-                               cv2.IMREAD_UNCHANGED)
+            img = jpeg_compressed(img, self.jpeg_quality)
         return img
