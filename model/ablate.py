@@ -38,27 +38,10 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def set_path(cfg: dict, item: str) -> None:
-    """Like train.apply_override, but a part can pick a dataset entry of a list by its
-    kind (data.train.fer2013.ferplus=...)."""
-    key, _, value = item.partition("=")
-    *parents, leaf = key.split(".")
-    node = cfg
-    for part in parents:
-        if isinstance(node, list):
-            matches = [entry for entry in node if entry.get("kind") == part]
-            if not matches:
-                raise ConfigError(f"variant override '{item}': no '{part}' dataset in the list")
-            node = matches[0]
-        else:
-            node = node[part]
-    apply_override({"x": node}, f"x.{leaf}={value}")
-
-
 def run_variant(base: dict, name: str, out: Path) -> dict:
     cfg = copy.deepcopy(base)
     for item in VARIANTS[name][1]:
-        set_path(cfg, item)
+        apply_override(cfg, item)
     cfg["training"]["out_dir"] = str(out / name)
     rows_path = out / name / "metrics.csv"
     if not (rows_path.exists() and len(list(csv.DictReader(rows_path.open()))) >= int(cfg["training"]["epochs"])):

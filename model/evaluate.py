@@ -99,9 +99,9 @@ def head_metrics(faceset: FaceSet, smile: np.ndarray, probs: np.ndarray) -> dict
     """Metrics of each head that has labels in ``faceset``: {"smile": ..., "emotion": ...}."""
     out = {}
     if faceset.has_smile.any():
-        out["smile"] = smile_metrics(faceset.smile, smile)
+        out["smile"] = smile_metrics(faceset.smile, smile, intervals=True)
     if faceset.has_emotion.any():
-        out["emotion"] = emotion_metrics(faceset.emotion, probs)
+        out["emotion"] = emotion_metrics(faceset.emotion, probs, intervals=True)
     return out
 
 
@@ -203,7 +203,7 @@ def load_eval_set(dataset: str, root: str, split: str | None, crop: str | None, 
     if crop is not None:
         kwargs["crop"] = crop
     if ferplus is not None:
-        kwargs.update(ferplus=ferplus, label_source="ferplus")
+        kwargs.update(ferplus=ferplus, label_source="ferplus", ferplus_for=("emotion", "smile"))
     return load_dataset(dataset, Path(root), split, preprocessing, **kwargs)
 
 
@@ -218,7 +218,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "image); smilesmiled and fer2013 come cropped")
     parser.add_argument("--val-fold", type=positive_int,
                         help="genki4k, smilesmiled: the validation fold of --split val (training used 1)")
-    parser.add_argument("--ferplus", help="fer2013new.csv: score against FER+ majority labels")
+    parser.add_argument("--ferplus", help="fer2013new.csv: score head 2 against FER+ majority labels, and head 1 "
+                             "against smile labels where the annotators agree (model.data.fer2013)")
     parser.add_argument("--tta-flip", action="store_true", help="average with the mirrored face")
     parser.add_argument("--batch-size", type=positive_int, default=256)
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")

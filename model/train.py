@@ -47,16 +47,24 @@ class ConfigError(ValueError):
 
 # ---------------------------------------------------------------- config
 def apply_override(cfg: dict, item: str) -> None:
-    """'a.b.c=value' -> cfg['a']['b']['c'] = yaml-parsed value."""
+    """'a.b.c=value' -> cfg['a']['b']['c'] = yaml-parsed value. In a list of datasets a part
+    picks the entry of that kind: data.train.fer2013.ferplus=ferplus/fer2013new.csv."""
     key, sep, raw = item.partition("=")
     if not sep or not key:
         raise ConfigError(f"override '{item}' is not key=value")
     node = cfg
     *parents, leaf = key.split(".")
     for part in parents:
-        if not isinstance(node.get(part), dict):
+        if isinstance(node, list):
+            node = next((entry for entry in node if isinstance(entry, dict) and entry.get("kind") == part), None)
+            if node is None:
+                raise ConfigError(f"override '{item}': no '{part}' dataset in the list")
+        elif isinstance(node.get(part), (dict, list)):
+            node = node[part]
+        else:
             raise ConfigError(f"override '{item}': '{part}' is not a section of the config")
-        node = node[part]
+    if not isinstance(node, dict):
+        raise ConfigError(f"override '{item}': '{key}' names a list, not a setting (pick a dataset by its kind)")
     node[leaf] = yaml.safe_load(raw)
 
 

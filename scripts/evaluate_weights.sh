@@ -3,8 +3,12 @@
 #   bash scripts/evaluate_weights.sh [WEIGHTS] [OUT_DIR] [DATASETS_DIR]
 #   SETS=validation bash scripts/evaluate_weights.sh ...   # the validation sets instead (GENKI-4K and
 #       SMILEsmileD fold 1, FER2013 PublicTest: what model selection may look at), no flip
+#   PREDICTIONS=DIR bash scripts/evaluate_weights.sh ...  # also one CSV per run in DIR (per-face rows
+#       with labels: for python -m model.compare, not for weights/eval)
 # GENKI-4K photos are face-cropped by the game's own cropper (--crop auto: a photo where no face
-# is found is scored on the whole image and counted in faces_not_found).
+# is found is scored on the whole image and counted in faces_not_found). The fourth run scores
+# FER2013 against FER+'s ten annotators: head 2 against their majority, head 1 on the faces they
+# agree are a smile or no smile at all (many open mouths and bared teeth: what must not read as one).
 set -euo pipefail
 weights=${1:-weights/smile_emotion.pt}
 out=${2:-weights/eval}
@@ -12,18 +16,22 @@ data=${3:-../shared/datasets}
 py=${PYTHON:-.venv/bin/python}
 case ${SETS:-test} in
   test) folds=(--split test); fer_split=PrivateTest; ttas=("" "--tta-flip")
-        names=(photos_smile_fold0 smilesmiled_test fer2013_privatetest) ;;
+        names=(photos_smile_fold0 smilesmiled_test fer2013_privatetest fer2013_privatetest_ferplus) ;;
   validation) folds=(--split val --val-fold 1); fer_split=PublicTest; ttas=("")
-        names=(val_genki4k_fold1 val_smilesmiled_fold1 val_fer2013_publictest) ;;
+        names=(val_genki4k_fold1 val_smilesmiled_fold1 val_fer2013_publictest val_fer2013_publictest_ferplus) ;;
   *) echo "error: SETS=${SETS}: expected test or validation" >&2; exit 2 ;;
 esac
-mkdir -p "$out"
+mkdir -p "$out" ${PREDICTIONS:+"$PREDICTIONS"}
+run() {  # run NAME ARGS...: one model.evaluate (with $tta) into $out/NAME.json (and $PREDICTIONS/NAME.csv)
+  local name=$1$tag; shift
+  $py -m model.evaluate --weights "$weights" "$@" $tta --json "$out/$name.json" \
+      ${PREDICTIONS:+--predictions "$PREDICTIONS/$name.csv"}
+}
 for tta in "${ttas[@]}"; do
   tag=${tta:+_flip}
-  $py -m model.evaluate --weights "$weights" --dataset genki4k --root "$data/genki4k" "${folds[@]}" \
-      --crop auto $tta --json "$out/${names[0]}$tag.json"
-  $py -m model.evaluate --weights "$weights" --dataset smilesmiled --root "$data/smilesmiled" "${folds[@]}" \
-      $tta --json "$out/${names[1]}$tag.json"
-  $py -m model.evaluate --weights "$weights" --dataset fer2013 --root "$data/fer2013" --split $fer_split \
-      $tta --json "$out/${names[2]}$tag.json"
+  run "${names[0]}" --dataset genki4k --root "$data/genki4k" "${folds[@]}" --crop auto
+  run "${names[1]}" --dataset smilesmiled --root "$data/smilesmiled" "${folds[@]}"
+  run "${names[2]}" --dataset fer2013 --root "$data/fer2013" --split $fer_split
+  run "${names[3]}" --dataset fer2013 --root "$data/fer2013" --split $fer_split \
+      --ferplus "$data/ferplus/fer2013new.csv"
 done

@@ -328,6 +328,32 @@ def test_ferplus_votes_become_soft_targets_in_fer2013_order(fer, cache, tmp_path
     assert np.array_equal(relabelled.emotion_soft, soft)
 
 
+def test_ferplus_votes_become_smile_labels_where_annotators_agree(fer, cache, tmp_path):
+    csv_gz = fer[0]
+    # columns: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
+    plus = write_ferplus(tmp_path / "fer2013new.csv", {
+        0: "3,7,0,0,0,0,0,0,0,0",   # 7 of 10 happiness: a smile
+        1: "4,6,0,0,0,0,0,0,0,0",   # 6 of 10: too few to call
+        2: "0,0,6,0,0,0,4,0,0,0",   # surprise and fear, no happiness: open mouth, no smile
+        3: "9,1,0,0,0,0,0,0,0,0",   # one happiness vote: maybe a quiet smile, no label
+        4: "0,0,0,0,6,4,0,0,0,0",   # anger with disgust: a sneer can lift a corner, no label
+        5: "8,0,0,0,0,0,0,2,0,0",   # contempt: a smirk, no label
+        6: "0,0,0,0,0,0,0,0,0,0",   # no votes at all
+        7: "9,0,0,0,0,0,0,0,0,1"})  # one annotator said not a face
+    faces = load_fer2013(csv_gz, "Training", ferplus=plus, ferplus_for=["smile"], cache_dir=cache)
+    assert faces.smile[0] == 1.0 and faces.smile[2] == 0.0
+    assert np.isnan(faces.smile[[1, 3, 4, 5, 6, 7]]).all()
+    assert faces.emotion_soft is None and np.array_equal(faces.emotion, fer[3][:8])
+    both = load_fer2013(csv_gz, "all", ferplus=plus, ferplus_for=("emotion", "smile"), cache_dir=cache)
+    assert both.emotion_soft is not None and (both.smile[8:] == 0.0).all()  # 10 neutral votes elsewhere
+    assert np.isnan(load_fer2013(csv_gz, "Training", ferplus=plus, cache_dir=cache).smile).all()
+    with pytest.raises(DatasetError, match="ferplus_for takes 'emotion' and 'smile'"):
+        load_fer2013(csv_gz, "Training", ferplus=plus, ferplus_for=["smiles"], cache_dir=cache)
+    with pytest.raises(DatasetError, match="used for 'emotion'"):
+        load_fer2013(csv_gz, "Training", ferplus=plus, ferplus_for=["smile"], label_source="ferplus",
+                     cache_dir=cache)
+
+
 def test_ferplus_rows_must_line_up(fer, cache, tmp_path):
     plus = write_ferplus(tmp_path / "fer2013new.csv", {})
     lines = plus.read_text().splitlines()

@@ -224,3 +224,22 @@ def test_val_fold_scores_a_validation_fold(tmp_path, weights, capsys):
     with pytest.raises(SystemExit):
         evaluate_main(["--weights", str(weights), "--dataset", "fer2013", "--root", str(root),
                        "--val-fold", "1", "--json", str(tmp_path / "r.json")])
+
+
+def test_ferplus_scores_both_heads_against_the_annotators(tmp_path, weights):
+    from tests.test_data import FER_USAGE, write_ferplus
+    rng = np.random.default_rng(6)
+    pixels = rng.integers(0, 256, (len(FER_USAGE), 48 * 48))
+    rows = [f"{i % 7},{' '.join(map(str, p))},{u}" for i, (p, u) in enumerate(zip(pixels, FER_USAGE))]
+    (tmp_path / "fer").mkdir()
+    (tmp_path / "fer" / "fer2013.csv").write_text("\n".join(["emotion,pixels,Usage", *rows]) + "\n")
+    # PrivateTest = rows 10..13: a smile, a split vote, an open-mouthed surprise, a neutral face
+    plus = write_ferplus(tmp_path / "fer2013new.csv", {10: "1,9,0,0,0,0,0,0,0,0", 11: "5,5,0,0,0,0,0,0,0,0",
+                                                      12: "0,0,10,0,0,0,0,0,0,0"})
+    rc, report, rows = run(tmp_path, weights, "--dataset", "fer2013", "--root", str(tmp_path / "fer"),
+                           "--ferplus", str(plus))
+    assert rc == 0 and report["head"] == "emotion" and report["ferplus"] == str(plus)
+    assert report["smile"]["labelled"] == 3 and report["smile"]["positives"] == 1
+    assert report["emotion"]["labelled"] == 3  # the 5-5 tie has no majority
+    assert [r["label_smile"] for r in rows] == ["1", "", "0", "0"]
+    assert [r["emotion"] for r in rows] == ["happy", "", "surprise", "neutral"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from model.labels import EMOTIONS
-from model.metrics import (average_ranks, best_threshold, emotion_metrics, macro_f1, roc_auc,
+from model.metrics import (average_ranks, best_threshold, bootstrap_interval, emotion_metrics, macro_f1, roc_auc,
                            smile_metrics)
 
 
@@ -109,3 +109,36 @@ def test_emotion_metrics_hand_example():
 def test_emotion_metrics_rejects_wrong_shape():
     with pytest.raises(ValueError, match="probs"):
         emotion_metrics(np.array([0, 1]), np.zeros((2, 5)))
+
+
+def test_bootstrap_interval_brackets_the_figure_and_narrows_with_more_faces():
+    rng = np.random.default_rng(0)
+    widths = []
+    for n in (400, 4000):
+        correct = rng.random(n) < 0.95
+        low, high = bootstrap_interval(lambda i: correct[i].mean(), n)
+        assert low < correct.mean() < high
+        # binomial standard error: the 95 % interval spans about 4 of them
+        assert high - low == pytest.approx(4 * np.sqrt(0.95 * 0.05 / n), rel=0.25)
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 2
+    assert bootstrap_interval(lambda i: correct[i].mean(), n) == [low, high]  # seeded
+    assert np.isnan(bootstrap_interval(lambda i: float("nan"), 10)).all()
+
+
+def test_metrics_report_intervals_only_when_asked():
+    rng = np.random.default_rng(1)
+    labels = rng.random(300) < 0.5
+    scores = np.clip(labels * 0.4 + rng.random(300) * 0.8, 0, 1)  # overlapping: about 85 % right
+    plain, with_ci = smile_metrics(labels, scores), smile_metrics(labels, scores, intervals=True)
+    assert "ci95" not in plain and {k: v for k, v in with_ci.items() if k != "ci95"} == plain
+    for key in ("accuracy", "auc"):
+        low, high = with_ci["ci95"][key]
+        assert low <= plain[key] <= high and high - low > 0.01
+    y = rng.integers(0, len(EMOTIONS), 300)
+    probs = rng.dirichlet(np.ones(len(EMOTIONS)), 300)
+    probs[np.arange(150), y[:150]] += 1.0  # half of them right
+    emotion = emotion_metrics(y, probs, intervals=True)
+    for key in ("accuracy", "macro_f1"):
+        low, high = emotion["ci95"][key]
+        assert low <= emotion[key] <= high

@@ -191,11 +191,13 @@ def test_ablation_runs_variants_and_writes_the_table(tiny):
     assert (out / "baseline" / "best.pt").stat().st_mtime_ns == mtime
 
 
-def test_variant_override_picks_a_dataset_by_kind():
-    from model.ablate import set_path
-
+def test_override_picks_a_dataset_by_kind():
     cfg = {"data": {"train": [{"kind": "genki4k"}, {"kind": "fer2013", "root": "fer"}]}}
-    set_path(cfg, "data.train.fer2013.ferplus=ferplus/fer2013new.csv")
-    assert cfg["data"]["train"][1]["ferplus"] == "ferplus/fer2013new.csv"
+    apply_override(cfg, "data.train.fer2013.ferplus=ferplus/fer2013new.csv")
+    apply_override(cfg, "data.train.fer2013.ferplus_for=[smile]")
+    assert cfg["data"]["train"][1] == {"kind": "fer2013", "root": "fer", "ferplus": "ferplus/fer2013new.csv",
+                                       "ferplus_for": ["smile"]}
     with pytest.raises(ConfigError, match="no 'smiles' dataset"):
-        set_path(cfg, "data.train.smiles.x=1")
+        apply_override(cfg, "data.train.smiles.x=1")
+    with pytest.raises(ConfigError, match="names a list"):
+        apply_override(cfg, "data.train.repeat=2")

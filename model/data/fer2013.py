@@ -25,26 +25,41 @@ SIDE = 48
 USAGES = ("Training", "PublicTest", "PrivateTest")
 SPLIT_USAGE = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
 CSV_NAMES = ("fer2013.csv", "fer2013.csv.gz")
-# FER+ vote columns that are FER2013 emotions; contempt, unknown and NF ("not a face") are dropped.
-FERPLUS_EMOTIONS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear")
+# FER+ vote columns (fer2013new.csv); the first seven are FER2013's emotions, contempt, unknown and
+# NF ("not a face") are not.
+FERPLUS_COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear",
+                   "contempt", "unknown", "NF")
+FERPLUS_EMOTIONS = FERPLUS_COLUMNS[:7]
+# A FER+ face is a smile where at least this share of its annotators chose happiness ...
+SMILE_VOTE_SHARE = 0.7
+# ... and no smile where none chose happiness, nor disgust or contempt (a sneer or a smirk
+# can lift a mouth corner), nor said it is not a face. Everything between stays unlabelled.
+NO_SMILE_VOTES_ZERO = ("happiness", "disgust", "contempt", "NF")
 _CACHE_VERSION = 1
 
 
 def load_fer2013(path: str | Path, split: str = "Training", ferplus: str | Path | None = None,
-                 label_source: str = "fer2013", cache_dir: str | Path | None = None) -> FaceSet:
+                 label_source: str = "fer2013", ferplus_for: tuple[str, ...] | list[str] = ("emotion",),
+                 cache_dir: str | Path | None = None) -> FaceSet:
     """48x48 grey faces with FER2013 emotion labels (smile missing).
 
-    ``ferplus`` (fer2013new.csv, same row order) fills ``emotion_soft`` with each row's
-    share of votes per FER2013 emotion. Votes for contempt, unknown and NF are dropped
-    (none is one of the 7 emotions the head predicts); a row left with no votes gets an
-    all-zero soft row, which SequenceDataset reads as "no soft target". label_source
-    "ferplus" also replaces ``emotion`` by the emotion with the most votes, -1 where
-    no vote is left or the top count is tied (no majority to train on)."""
+    ``ferplus`` (fer2013new.csv, same row order) adds what ``ferplus_for`` names:
+
+    - "emotion": ``emotion_soft``, each row's share of votes per FER2013 emotion. Votes for
+      contempt, unknown and NF are dropped (none is one of the 7 emotions the head predicts);
+      a row left with no votes gets an all-zero soft row, which SequenceDataset reads as "no
+      soft target". label_source "ferplus" also replaces ``emotion`` by the emotion with the
+      most votes, -1 where no vote is left or the top count is tied (no majority to train on).
+    - "smile": ``smile`` labels where the ten annotators agree (``smile_from_votes``), so
+      head 1 also learns from FER2013's open-mouthed, teeth-baring faces that are no smile."""
     path = Path(path)
     if label_source not in ("fer2013", "ferplus"):
         raise DatasetError(f"label_source must be 'fer2013' or 'ferplus', got {label_source!r}")
-    if label_source == "ferplus" and ferplus is None:
-        raise DatasetError("label_source 'ferplus' needs the ferplus csv path")
+    unknown = set(ferplus_for) - {"emotion", "smile"}
+    if unknown:
+        raise DatasetError(f"ferplus_for takes 'emotion' and 'smile', got {sorted(unknown)}")
+    if label_source == "ferplus" and (ferplus is None or "emotion" not in ferplus_for):
+        raise DatasetError("label_source 'ferplus' needs the ferplus csv path, used for 'emotion'")
     csv_path = find_csv(path)
     if csv_path is None:
         if ferplus is not None:
@@ -56,14 +71,18 @@ def load_fer2013(path: str | Path, split: str = "Training", ferplus: str | Path 
         return faces
     pixels, emotion, usage = read_fer_csv(csv_path, cache_dir)
     rows = _split_rows(usage, split, csv_path)
-    soft = None
+    soft, smile = None, np.full(len(usage), np.nan, np.float32)
     if ferplus is not None:
-        votes = read_ferplus_votes(Path(ferplus), usage)
-        soft = np.divide(votes, votes.sum(1, keepdims=True), out=np.zeros_like(votes),
-                         where=votes.sum(1, keepdims=True) > 0)[rows]
-        if label_source == "ferplus":
-            emotion = majority(votes)
-    return FaceSet(name="fer2013", items=list(pixels[rows]), smile=np.full(len(rows), np.nan, np.float32),
+        table = read_ferplus_votes(Path(ferplus), usage)
+        if "emotion" in ferplus_for:
+            votes = emotion_votes(table)
+            soft = np.divide(votes, votes.sum(1, keepdims=True), out=np.zeros_like(votes),
+                             where=votes.sum(1, keepdims=True) > 0)[rows]
+            if label_source == "ferplus":
+                emotion = majority(votes)
+        if "smile" in ferplus_for:
+            smile = smile_from_votes(table)
+    return FaceSet(name="fer2013", items=list(pixels[rows]), smile=smile[rows],
                    emotion=emotion[rows], paths=[f"{csv_path}:row {i + 2}" for i in rows], emotion_soft=soft)
 
 
@@ -190,23 +209,40 @@ def parse_pixel_rows(fields: list[bytes | memoryview], path: Path, chunk: int = 
 
 
 def read_ferplus_votes(path: Path, usage: np.ndarray) -> np.ndarray:
-    """fer2013new.csv -> float32 (N, 7) votes in FER2013 order; rows must line up with fer2013.csv."""
-    columns = {name: emotion_index(name) for name in FERPLUS_EMOTIONS}
+    """fer2013new.csv -> float32 (N, 10) vote counts in FERPLUS_COLUMNS order; rows must line up
+    with fer2013.csv."""
     votes = []
-    for line, row in read_csv_rows(path, ("Usage", *FERPLUS_EMOTIONS)):
+    for line, row in read_csv_rows(path, ("Usage", *FERPLUS_COLUMNS)):
         i = len(votes)
         if i < len(usage) and usage[i] >= 0 and row["Usage"] != USAGES[usage[i]]:
             raise DatasetError(f"{path}:{line}: Usage {row['Usage']!r} but fer2013.csv row {i + 2} is "
                                f"{USAGES[usage[i]]!r}; the files are not in the same row order")
-        counts = np.zeros(len(EMOTIONS), np.float32)
-        for name, col in columns.items():
-            counts[col] = parse_int(row[name], path, line, name)
+        counts = np.array([parse_int(row[name], path, line, name) for name in FERPLUS_COLUMNS], np.float32)
         if (counts < 0).any():
             raise DatasetError(f"{path}:{line}: vote counts must be >= 0")
         votes.append(counts)
     if len(votes) != len(usage):
         raise DatasetError(f"{path}: {len(votes)} rows but fer2013.csv has {len(usage)}")
     return np.stack(votes)
+
+
+def emotion_votes(table: np.ndarray) -> np.ndarray:
+    """(N, 10) FER+ votes -> (N, 7) votes for the FER2013 emotions, in FER2013 order."""
+    votes = np.zeros((len(table), len(EMOTIONS)), np.float32)
+    for col, name in enumerate(FERPLUS_EMOTIONS):
+        votes[:, emotion_index(name)] = table[:, col]
+    return votes
+
+
+def smile_from_votes(table: np.ndarray) -> np.ndarray:
+    """(N, 10) FER+ votes -> smile labels: 1 where SMILE_VOTE_SHARE of the votes say happiness,
+    0 where none of NO_SMILE_VOTES_ZERO got a vote, NaN (no label) otherwise."""
+    column = {name: table[:, i] for i, name in enumerate(FERPLUS_COLUMNS)}
+    total = table.sum(1)
+    smile = np.full(len(table), np.nan, np.float32)
+    smile[(total > 0) & (column["happiness"] >= SMILE_VOTE_SHARE * total)] = 1.0
+    smile[(total > 0) & (sum(column[name] for name in NO_SMILE_VOTES_ZERO) == 0)] = 0.0
+    return smile
 
 
 def majority(votes: np.ndarray) -> np.ndarray:

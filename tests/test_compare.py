@@ -1,0 +1,65 @@
+import csv
+import json
+
+import pytest
+
+from model.compare import main as compare_main
+from model.compare import mcnemar_p
+from model.labels import EMOTIONS
+
+
+def write(path, rows):
+    """rows: (label_smile, smile score, emotion label, predicted emotion)."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["path", "label_smile", "emotion", "face_found", "smile", "pred_emotion",
+                         *(f"p_{e}" for e in EMOTIONS)])
+        for k, (label, score, emotion, predicted) in enumerate(rows):
+            writer.writerow([f"face{k}.png", label, emotion, 1, score, predicted, *["0.1"] * len(EMOTIONS)])
+    return path
+
+
+def test_mcnemar_exact_values():
+    assert mcnemar_p(0, 0) == 1.0
+    assert mcnemar_p(0, 6) == pytest.approx(2 / 64)   # six of six discordant faces one way
+    assert mcnemar_p(3, 3) == 1.0
+    assert mcnemar_p(2, 8) == pytest.approx(2 * (1 + 10 + 45) / 1024)
+
+
+def test_compare_counts_the_faces_each_model_gets_right(tmp_path, capsys):
+    # 40 smile faces: both right on 30, only after on 8, only before on 2; 10 emotion faces
+    smile_rows = ([("1", "0.9", "", "happy")] * 30 + [("1", "0.4", "", "happy")] * 8
+                  + [("0", "0.3", "", "happy")] * 2)
+    emotion_rows = [("", "0.5", "sad", "sad")] * 10
+    before = write(tmp_path / "a.csv", smile_rows + emotion_rows)
+    after_smile = ([("1", "0.9", "", "happy")] * 30 + [("1", "0.8", "", "happy")] * 8
+                   + [("0", "0.7", "", "happy")] * 2)
+    after = write(tmp_path / "b.csv", after_smile + [("", "0.5", "sad", "neutral")] * 3
+                  + [("", "0.5", "sad", "sad")] * 7)
+    assert compare_main([str(before), str(after), "--json", str(tmp_path / "c.json")]) == 0
+    report = json.loads((tmp_path / "c.json").read_text())
+    smile = report["smile"]
+    assert (smile["n"], smile["only_before_right"], smile["only_after_right"]) == (40, 2, 8)
+    assert smile["accuracy_before"] == pytest.approx(32 / 40) and smile["accuracy_after"] == pytest.approx(38 / 40)
+    assert smile["mcnemar_p"] == pytest.approx(mcnemar_p(2, 8))
+    low, high = smile["difference_ci95"]
+    assert low < 0.15 < high
+    emotion = report["emotion"]
+    assert (emotion["n"], emotion["only_before_right"], emotion["only_after_right"]) == (10, 3, 0)
+    assert emotion["difference"] == pytest.approx(-0.3)
+    assert "smile: 40 faces, accuracy 80.00% -> 95.00% (+15.00 points" in capsys.readouterr().out
+
+
+def test_compare_refuses_different_faces(tmp_path, capsys):
+    before = write(tmp_path / "a.csv", [("1", "0.9", "", "happy"), ("0", "0.1", "", "sad")])
+    after = write(tmp_path / "b.csv", [("1", "0.9", "", "happy")])
+    assert compare_main([str(before), str(after)]) == 2
+    assert "b.csv: its rows are not the faces of" in capsys.readouterr().err
+    other = write(tmp_path / "c.csv", [("1", "0.9", "", "happy"), ("1", "0.1", "", "sad")])
+    assert compare_main([str(before), str(other)]) == 2
+    assert "c.csv: its labels differ" in capsys.readouterr().err
+    (tmp_path / "d.csv").write_text("x,y\n1,2\n")
+    assert compare_main([str(before), str(tmp_path / "d.csv")]) == 2
+    assert "d.csv: not a model.evaluate --predictions file" in capsys.readouterr().err
+    assert compare_main([str(before), str(tmp_path / "missing.csv")]) == 2
+    assert "missing.csv: cannot read" in capsys.readouterr().err
