@@ -89,31 +89,48 @@ def eye_roll(right_eye: tuple[float, float], left_eye: tuple[float, float]) -> f
 
 
 class FaceDetector:
-    """MediaPipe face detection; ``detect`` returns faces largest first."""
+    """MediaPipe face detection; ``detect`` returns faces largest first.
 
-    def __init__(self, min_confidence: float = 0.5, model_selection: int = 0):
+    MediaPipe's short-range model (faces within ~2 m, what a webcam sees) runs first; only
+    when it finds nothing does the full-range model (to ~5 m) look: it finds the small faces
+    of a player sitting back, or of full-body photos (all 14 GENKI-4K training photos that
+    the short-range model misses), and costs nothing while a face is in view."""
+
+    def __init__(self, min_confidence: float = 0.5):
         import mediapipe as mp  # imported here: loading it costs ~1 s
 
-        self._detector = mp.solutions.face_detection.FaceDetection(
-            model_selection=model_selection, min_detection_confidence=min_confidence)
+        self._make = lambda selection: mp.solutions.face_detection.FaceDetection(
+            model_selection=selection, min_detection_confidence=min_confidence)
+        self._short_range, self._full_range = self._make(0), None
 
     def detect(self, rgb: np.ndarray) -> list[FaceBox]:
         if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
             raise ValueError(f"expected an RGB uint8 frame (H, W, 3), got {rgb.dtype} {rgb.shape}")
+        rgb = np.ascontiguousarray(rgb)
+        boxes = self._boxes(self._short_range, rgb)
+        if not boxes:
+            if self._full_range is None:
+                self._full_range = self._make(1)
+            boxes = self._boxes(self._full_range, rgb)
+        return sorted(boxes, key=lambda b: b.area, reverse=True)
+
+    @staticmethod
+    def _boxes(detector, rgb: np.ndarray) -> list[FaceBox]:
         h, w = rgb.shape[:2]
-        result = self._detector.process(np.ascontiguousarray(rgb))
         boxes = []
-        for det in result.detections or ():
+        for det in detector.process(rgb).detections or ():
             rel = det.location_data.relative_bounding_box
             eyes = det.location_data.relative_keypoints  # 0: right eye, 1: left eye (the person's)
             roll = eye_roll((eyes[0].x * w, eyes[0].y * h), (eyes[1].x * w, eyes[1].y * h))
             box = FaceBox(rel.xmin * w, rel.ymin * h, rel.width * w, rel.height * h, float(det.score[0]), roll)
             if box.w > 1 and box.h > 1:
                 boxes.append(box)
-        return sorted(boxes, key=lambda b: b.area, reverse=True)
+        return boxes
 
     def close(self) -> None:
-        self._detector.close()
+        for detector in (self._short_range, self._full_range):
+            if detector is not None:
+                detector.close()
 
     def __enter__(self) -> "FaceDetector":
         return self

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model.data import DATASETS, load_dataset
-from model.face import FACE_CROP_SIZE, FaceBox, FaceCropper, eye_roll, square_crop
+from model.face import FACE_CROP_SIZE, FaceBox, FaceCropper, FaceDetector, eye_roll, square_crop
 from model.preprocess import Preprocessing
 
 
@@ -105,3 +105,21 @@ def test_detected_roll_follows_a_turned_head_and_alignment_undoes_it(videos_dir)
     unaligned = square_crop(turned_frame, turned, 0.2, FACE_CROP_SIZE).astype(np.float32)
     # the boxes differ a little between the two frames, so the aligned crop is not identical
     assert np.abs(aligned - reference).mean() < 0.7 * np.abs(unaligned - reference).mean()
+
+
+def test_a_small_far_face_is_found_by_the_full_range_model(videos_dir):
+    """A player sitting back: the face, 120 px of a 640x480 frame, is too small for MediaPipe's
+    short-range model; the detector then asks the full-range one."""
+    cap = cv2.VideoCapture(str(videos_dir / "smile_transition_a.mp4"))
+    ok, bgr = cap.read()
+    cap.release()
+    assert ok
+    far = np.full((480, 640, 3), 90, np.uint8)
+    far[300:420, 400:520] = cv2.resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), (120, 120), interpolation=cv2.INTER_AREA)
+    with FaceDetector() as detector:
+        assert detector._boxes(detector._short_range, far) == []
+        faces = detector.detect(far)
+        assert detector.detect(np.full((480, 640, 3), 90, np.uint8)) == []  # nothing there: still nothing
+    assert len(faces) == 1
+    x, y = faces[0].center
+    assert 400 < x < 520 and 300 < y < 420 and 30 < faces[0].w < 100

@@ -98,7 +98,7 @@ def load_images(paths: Sequence[Path], *, crop: str = "none", margin: float = 0.
            "size": size, "colour": colour if crop == "none" else "rgb",
            "files": [(str(p), *file_signature(p)[1:]) for p in paths]}
     if crop != "none":
-        key["detector"] = ("mediapipe", metadata.version("mediapipe"), "short-range", 0.5)
+        key["detector"] = ("mediapipe", metadata.version("mediapipe"), "short-range, else full-range", 0.5)
         if align:  # only when set, so the caches of unaligned crops keep their names
             key["align"] = True
     where = cache_path(cache_dir, name, key) if cache else None
