@@ -33,6 +33,7 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
     "size112": ("input 112 px", ["model.preprocessing.input_size=112"]),
     "adaptive": ("adaptive loss weights (Kendall et al.)", ["training.loss.adaptive=true"]),
     "views1": ("1 view per still (static window)", ["data.still_views=1"]),
+    "views10": ("10 views per still (a new jitter every frame)", ["data.still_views=10"]),
     "noaug": ("no augmentation (identical views: a static window, like views1)", ["data.augment=false"]),
     "colour": ("colour input (grey only where the data is grey)", ["model.preprocessing.grayscale=false"]),
 }
