@@ -94,8 +94,10 @@ def smile_metrics(y_true: np.ndarray, scores: np.ndarray, intervals: bool = Fals
     threshold, threshold_acc = best_threshold(positive, scores)
     n = len(y)
     correct = predicted == positive
-    ci = {"ci95": {"accuracy": bootstrap_interval(lambda i: correct[i].mean(), n),
-                   "auc": bootstrap_interval(lambda i: roc_auc(positive[i], scores[i]), n)}} if intervals and n else {}
+    ci = {}
+    if intervals and n:
+        ci["ci95"] = {"accuracy": bootstrap_interval(lambda i: correct[i].mean(), n),
+                      "auc": bootstrap_interval(lambda i: roc_auc(positive[i], scores[i]), n)}
     return {
         "labelled": n,
         "positives": int(positive.sum()),
@@ -125,10 +127,11 @@ def emotion_metrics(y_true: np.ndarray, probs: np.ndarray, intervals: bool = Fal
     confusion = confusion_matrix(y, predicted, len(EMOTIONS))
     support = confusion.sum(axis=1)
     n = len(y)
-    ci = {"ci95": {"accuracy": bootstrap_interval(lambda i: (predicted[i] == y[i]).mean(), n),
-                   "macro_f1": bootstrap_interval(
-                       lambda i: macro_f1(confusion_matrix(y[i], predicted[i], len(EMOTIONS))), n)}
-          } if intervals and n else {}
+    ci = {}
+    if intervals and n:
+        ci["ci95"] = {"accuracy": bootstrap_interval(lambda i: (predicted[i] == y[i]).mean(), n),
+                      "macro_f1": bootstrap_interval(
+                          lambda i: macro_f1(confusion_matrix(y[i], predicted[i], len(EMOTIONS))), n)}
     # A class absent from the truth has no recall: None (JSON null), not a made-up 0.
     recall = {name: (float(confusion[i, i] / support[i]) if support[i] else None)
               for i, name in enumerate(EMOTIONS)}

@@ -63,3 +63,33 @@ def test_compare_refuses_different_faces(tmp_path, capsys):
     assert "d.csv: not a model.evaluate --predictions file" in capsys.readouterr().err
     assert compare_main([str(before), str(tmp_path / "missing.csv")]) == 2
     assert "missing.csv: cannot read" in capsys.readouterr().err
+
+
+def test_error_sheet_tiles_the_wrong_faces_misses_first(tmp_path, capsys):
+    import cv2
+    import numpy as np
+
+    from model.checkpoint import save_checkpoint
+    from model.network import ModelConfig, SmileEmotionNet
+    from model.preprocess import Preprocessing
+    from scripts.error_sheet import COLUMNS, TILE, wrong_faces
+    from scripts.error_sheet import main as sheet_main
+
+    weights = save_checkpoint(tmp_path / "w.pt", SmileEmotionNet(ModelConfig(preprocessing=Preprocessing(input_size=32))))
+    rows = [("1", "0.9", "", "happy"), ("1", "0.2", "", "happy"), ("0", "0.7", "", "happy"),
+            ("1", "0.4", "", "happy"), ("0", "0.1", "", "happy"), ("0", "0.95", "", "happy")]
+    predictions = write(tmp_path / "p.csv", rows)
+    rng = np.random.default_rng(0)
+    for k in range(len(rows)):  # noise images: no face found, drawn whole
+        cv2.imwrite(str(tmp_path / f"face{k}.png"), rng.integers(0, 256, (40, 30, 3), dtype=np.uint8))
+    text = predictions.read_text().replace("face", str(tmp_path / "face"))
+    predictions.write_text(text)
+    from model.compare import read_predictions
+    assert wrong_faces(read_predictions(predictions)) == [1, 3, 5, 2]  # misses by score, then false smiles
+    out = tmp_path / "sheet.png"
+    assert sheet_main([str(predictions), "--weights", str(weights), "--out", str(out)]) == 0
+    assert "4 faces wrong at 0.5 of 6 (2 smiles missed)" in capsys.readouterr().out
+    assert cv2.imread(str(out)).shape == (TILE, TILE * COLUMNS, 3)
+    (tmp_path / "face3.png").write_bytes(b"not an image")
+    assert sheet_main([str(predictions), "--weights", str(weights), "--out", str(out)]) == 2
+    assert "face3.png" in capsys.readouterr().err

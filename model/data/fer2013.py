@@ -41,7 +41,7 @@ _CACHE_VERSION = 1
 def load_fer2013(path: str | Path, split: str = "Training", ferplus: str | Path | None = None,
                  label_source: str = "fer2013", ferplus_for: tuple[str, ...] | list[str] = ("emotion",),
                  cache_dir: str | Path | None = None) -> FaceSet:
-    """48x48 grey faces with FER2013 emotion labels (smile missing).
+    """48x48 grey faces with FER2013 emotion labels (no smile labels unless FER+ gives them).
 
     ``ferplus`` (fer2013new.csv, same row order) adds what ``ferplus_for`` names:
 
