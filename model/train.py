@@ -33,7 +33,7 @@ from model.checkpoint import CheckpointError, load_model, read_checkpoint, save_
 from model.data import load_dataset
 from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
-from model.data.sequences import SequenceDataset
+from model.data.sequences import SequenceDataset, emotion_targets
 from model.evaluate import evaluate
 from model.loss import LossConfig, MultiTaskLoss
 from model.metrics import emotion_metrics, smile_metrics
@@ -224,9 +224,27 @@ def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
 
 def training_set(cfg: dict, preprocessing: Preprocessing) -> FaceSet:
     """Every data.train entry (capped and repeated as configured) as one set, cut for a model
-    with this preprocessing."""
+    with this preprocessing; with data.teacher, its labels softened by the teacher's."""
     seed = int(cfg["training"].get("seed", 0))
-    return FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing), name="train")
+    faces = FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing), name="train")
+    if cfg["data"].get("teacher"):
+        teacher, _ = load_model(cfg["data"]["teacher"], pick_device(cfg["training"].get("device", "auto")))
+        faces = taught(faces, teacher, float(cfg["data"].get("teacher_weight", 0.5)))
+    return faces
+
+
+def taught(faces: FaceSet, teacher: SmileEmotionNet, weight: float) -> FaceSet:
+    """Self-distillation: each label becomes (1 - weight) x the label + weight x the teacher's
+    prediction, the mean of the face and its mirror image (evaluate --tta-flip). A head keeps
+    its mask: a face still teaches only the heads it has labels for. Passing on the mirrored
+    view's knowledge is what one pass could gain (weights/README.md)."""
+    if not 0.0 <= weight <= 1.0:
+        raise ConfigError(f"data.teacher_weight must be within 0..1, got {weight}")
+    smile, probs = evaluate(teacher, faces, teacher.config.preprocessing, device=next(teacher.parameters()).device,
+                            tta_flip=True, progress=True)
+    labels, has_emotion = emotion_targets(faces)
+    soft = np.where(has_emotion[:, None], (1 - weight) * labels + weight * probs, 0.0).astype(np.float32)
+    return replace(faces, smile=((1 - weight) * faces.smile + weight * smile).astype(np.float32), emotion_soft=soft)
 
 
 def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distributed: bool = False) -> DataLoader:

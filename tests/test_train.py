@@ -201,3 +201,44 @@ def test_override_picks_a_dataset_by_kind():
         apply_override(cfg, "data.train.smiles.x=1")
     with pytest.raises(ConfigError, match="names a list"):
         apply_override(cfg, "data.train.repeat=2")
+
+
+def test_teacher_softens_the_labels_a_face_has_and_no_others():
+    from model.data.faceset import FaceSet
+    from model.evaluate import evaluate
+    from model.network import ModelConfig
+    from model.preprocess import Preprocessing
+    from model.train import taught
+    from tests.conftest import responsive_model
+
+    rng = np.random.default_rng(0)
+    faces = FaceSet(name="mixed", items=list(rng.integers(0, 256, (6, 40, 40), dtype=np.uint8)),
+                    smile=np.array([1, 0, np.nan, np.nan, 1, np.nan], np.float32),
+                    emotion=np.array([-1, -1, 3, 6, -1, 0]), paths=[f"{k}.png" for k in range(6)])
+    teacher = responsive_model(ModelConfig(preprocessing=Preprocessing(input_size=32)))
+    smile, probs = evaluate(teacher, faces, teacher.config.preprocessing, tta_flip=True)
+    out = taught(faces, teacher, 0.25)
+    labelled = ~np.isnan(faces.smile)
+    assert np.allclose(out.smile[labelled], 0.75 * faces.smile[labelled] + 0.25 * smile[labelled])
+    assert np.isnan(out.smile[~labelled]).all()
+    onehot = np.eye(7)[[3, 6, 0]]
+    assert np.allclose(out.emotion_soft[[2, 3, 5]], 0.75 * onehot + 0.25 * probs[[2, 3, 5]])
+    assert (out.emotion_soft[[0, 1, 4]] == 0).all() and np.array_equal(out.emotion, faces.emotion)
+    unchanged = taught(faces, teacher, 0.0)
+    assert np.array_equal(unchanged.smile, faces.smile, equal_nan=True)
+    with pytest.raises(ConfigError, match="teacher_weight must be within 0..1"):
+        taught(faces, teacher, 1.5)
+
+
+def test_data_teacher_reaches_the_training_set(tiny):
+    from model.checkpoint import save_checkpoint
+
+    cfg = load_config(tiny_config(tiny))
+    model = build_model(cfg)
+    plain = training_set(cfg, model.config.preprocessing)
+    cfg["data"]["teacher"] = str(save_checkpoint(tiny / "teacher.pt", model))
+    soft = training_set(cfg, model.config.preprocessing)
+    labelled = plain.has_smile
+    assert set(np.unique(plain.smile[labelled])) == {0.0, 1.0}
+    assert ((soft.smile[labelled] > 0) & (soft.smile[labelled] < 1)).all()  # half label, half teacher
+    assert soft.emotion_soft is not None and np.allclose(soft.emotion_soft[plain.has_emotion].sum(1), 1)
