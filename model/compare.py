@@ -11,7 +11,6 @@ on the faces only one of them gets right, and for head 1 the AUC difference. On 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from math import comb
@@ -19,33 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from model.labels import EMOTIONS
+from model.data.errors import DatasetError
+from model.evaluate import read_predictions
 from model.metrics import bootstrap_interval, roc_auc
 
 
 class CompareError(ValueError):
     """Predictions that cannot be compared; the message names the file."""
-
-
-def read_predictions(path: Path) -> dict[str, np.ndarray]:
-    """A predictions CSV -> columns: path, smile label (NaN = none), smile score,
-    emotion label and prediction (-1 = none)."""
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as exc:
-        raise CompareError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    need = {"path", "label_smile", "emotion", "smile", "pred_emotion"}
-    if not rows or not need <= set(rows[0]):
-        raise CompareError(f"{path}: not a model.evaluate --predictions file (needs columns {', '.join(sorted(need))})")
-    index = {name: i for i, name in enumerate(EMOTIONS)}
-    return {
-        "path": np.array([r["path"] for r in rows]),
-        "label_smile": np.array([float(r["label_smile"]) if r["label_smile"] else np.nan for r in rows]),
-        "smile": np.array([float(r["smile"]) for r in rows]),
-        "emotion": np.array([index.get(r["emotion"], -1) for r in rows]),
-        "pred_emotion": np.array([index[r["pred_emotion"]] for r in rows]),
-    }
 
 
 def mcnemar_p(only_before: int, only_after: int) -> float:
@@ -124,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         result = compare(before, after)
         if not result:
             raise CompareError(f"{args.before}: no row carries a smile or emotion label")
-    except CompareError as exc:
+    except (CompareError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for head, m in result.items():

@@ -160,6 +160,27 @@ def write_predictions(path: Path, faceset: FaceSet, smile: np.ndarray, probs: np
                              *(f"{p:.6f}" for p in probs[i])])
 
 
+def read_predictions(path: Path) -> dict[str, np.ndarray]:
+    """A CSV of write_predictions -> columns: path, smile label (NaN = none), smile score,
+    emotion label and prediction (-1 = none)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    need = {"path", "label_smile", "emotion", "smile", "pred_emotion"}
+    if not rows or not need <= set(rows[0]):
+        raise DatasetError(f"{path}: not a model.evaluate --predictions file (needs columns {', '.join(sorted(need))})")
+    index = {name: i for i, name in enumerate(EMOTIONS)}
+    return {
+        "path": np.array([r["path"] for r in rows]),
+        "label_smile": np.array([float(r["label_smile"]) if r["label_smile"] else np.nan for r in rows]),
+        "smile": np.array([float(r["smile"]) for r in rows]),
+        "emotion": np.array([index.get(r["emotion"], -1) for r in rows]),
+        "pred_emotion": np.array([index[r["pred_emotion"]] for r in rows]),
+    }
+
+
 def plot_confusion(path: Path, heads: dict[str, dict], title: str) -> None:
     """One panel per head: counts in the cells, colour = share of the row (the true class)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -109,9 +110,11 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> dict:
 
 
 # ---------------------------------------------------------------- data
-def load_sets(data_cfg: dict, which: str, seed: int, preprocessing: Preprocessing) -> list[FaceSet]:
+def load_sets(data_cfg: dict, which: str, seed: int, preprocessing: Preprocessing,
+              prepare: Callable[[FaceSet], FaceSet] | None = None) -> list[FaceSet]:
     """Load the data.train or data.val entries, each repeated/capped as configured, with
-    faces cut as ``preprocessing`` (the model's) says."""
+    faces cut as ``preprocessing`` (the model's) says; ``prepare`` goes over each set once,
+    before it is repeated."""
     root = Path(data_cfg.get("root") or ".")
     sets = []
     for entry in data_cfg.get(which) or []:
@@ -125,6 +128,8 @@ def load_sets(data_cfg: dict, which: str, seed: int, preprocessing: Preprocessin
         fs = load_dataset(kind, path if path.is_absolute() else root / path, split, preprocessing, **entry)
         if cap and len(fs) > cap:
             fs = fs.subset(np.random.default_rng(seed).choice(len(fs), cap, replace=False))
+        if prepare is not None:
+            fs = prepare(fs)
         sets.append(FaceSet.concat([fs] * repeat, name=fs.name) if repeat > 1 else fs)
     return sets
 
@@ -226,11 +231,12 @@ def training_set(cfg: dict, preprocessing: Preprocessing) -> FaceSet:
     """Every data.train entry (capped and repeated as configured) as one set, cut for a model
     with this preprocessing; with data.teacher, its labels softened by the teacher's."""
     seed = int(cfg["training"].get("seed", 0))
-    faces = FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing), name="train")
+    prepare = None
     if cfg["data"].get("teacher"):
         teacher, _ = load_model(cfg["data"]["teacher"], pick_device(cfg["training"].get("device", "auto")))
-        faces = taught(faces, teacher, float(cfg["data"].get("teacher_weight", 0.5)))
-    return faces
+        weight = float(cfg["data"].get("teacher_weight", 0.5))
+        prepare = lambda faces: taught(faces, teacher, weight)  # noqa: E731 (once per set, not per repeat)
+    return FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing, prepare), name="train")
 
 
 def taught(faces: FaceSet, teacher: SmileEmotionNet, weight: float) -> FaceSet:

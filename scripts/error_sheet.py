@@ -18,8 +18,9 @@ import cv2
 import numpy as np
 
 from model.checkpoint import CheckpointError, read_checkpoint
-from model.compare import CompareError, read_predictions
+from model.data.errors import DatasetError
 from model.data.images import UnreadableImage, read_image
+from model.evaluate import read_predictions
 from model.preprocess import Preprocessing
 
 TILE = 160
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pre = Preprocessing.from_dict(read_checkpoint(args.weights)["model_config"]["preprocessing"])
         rows = read_predictions(args.predictions)
-    except (CheckpointError, CompareError) as exc:
+    except (CheckpointError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     wrong = wrong_faces(rows)

@@ -84,7 +84,7 @@ def test_error_sheet_tiles_the_wrong_faces_misses_first(tmp_path, capsys):
         cv2.imwrite(str(tmp_path / f"face{k}.png"), rng.integers(0, 256, (40, 30, 3), dtype=np.uint8))
     text = predictions.read_text().replace("face", str(tmp_path / "face"))
     predictions.write_text(text)
-    from model.compare import read_predictions
+    from model.evaluate import read_predictions
     assert wrong_faces(read_predictions(predictions)) == [1, 3, 5, 2]  # misses by score, then false smiles
     out = tmp_path / "sheet.png"
     assert sheet_main([str(predictions), "--weights", str(weights), "--out", str(out)]) == 0
