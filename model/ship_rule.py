@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from model.compare import CompareError, check_same_faces, compare
+from model.compare import CompareError, check_same_faces, compare, describe
 from model.data.errors import DatasetError
 from model.evaluate import read_predictions
 
@@ -70,9 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for name, heads in verdict["sets"].items():
         for head, m in heads.items():
-            print(f"{name} {head}: {m['accuracy_before']:.2%} -> {m['accuracy_after']:.2%} "
-                  f"({m['difference'] * 100:+.2f} points; right only by the shipped {m['only_before_right']}, "
-                  f"only by the candidate {m['only_after_right']}; McNemar p = {m['mcnemar_p']:.3f})")
+            print(f"{name} {describe(head, m)}")
     score = verdict["validation_score"]
     print(f"validation score {score['shipped']:.4f} -> {score['candidate']:.4f}: "
           f"{'rises' if verdict['score_rises'] else 'does not rise'}")
