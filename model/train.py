@@ -233,21 +233,26 @@ def training_set(cfg: dict, preprocessing: Preprocessing) -> FaceSet:
     seed = int(cfg["training"].get("seed", 0))
     prepare = None
     if cfg["data"].get("teacher"):
-        teacher, _ = load_model(cfg["data"]["teacher"], pick_device(cfg["training"].get("device", "auto")))
+        named = cfg["data"]["teacher"]
+        device = pick_device(cfg["training"].get("device", "auto"))
+        teachers = [load_model(path, device)[0] for path in ([named] if isinstance(named, str) else named)]
         weight = float(cfg["data"].get("teacher_weight", 0.5))
-        prepare = lambda faces: taught(faces, teacher, weight)  # noqa: E731 (once per set, not per repeat)
+        prepare = lambda faces: taught(faces, teachers, weight)  # noqa: E731 (once per set, not per repeat)
     return FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing, prepare), name="train")
 
 
-def taught(faces: FaceSet, teacher: SmileEmotionNet, weight: float) -> FaceSet:
-    """Self-distillation: each label becomes (1 - weight) x the label + weight x the teacher's
-    prediction, the mean of the face and its mirror image (evaluate --tta-flip). A head keeps
-    its mask: a face still teaches only the heads it has labels for. Passing on the mirrored
-    view's knowledge is what one pass could gain (weights/README.md)."""
+def taught(faces: FaceSet, teachers: list[SmileEmotionNet], weight: float) -> FaceSet:
+    """Self-distillation: each label becomes (1 - weight) x the label + weight x the teachers'
+    prediction: for each teacher the mean of the face and its mirror image (evaluate --tta-flip),
+    then the mean over teachers (an ensemble teaches better than any one of its members). A head
+    keeps its mask: a face still teaches only the heads it has labels for. Passing on the
+    mirrored view's knowledge is what one pass could gain (weights/README.md)."""
     if not 0.0 <= weight <= 1.0:
         raise ConfigError(f"data.teacher_weight must be within 0..1, got {weight}")
-    smile, probs = evaluate(teacher, faces, teacher.config.preprocessing, device=next(teacher.parameters()).device,
-                            tta_flip=True, progress=True)
+    predictions = [evaluate(t, faces, t.config.preprocessing, device=next(t.parameters()).device,
+                            tta_flip=True, progress=True) for t in teachers]
+    smile = np.mean([p[0] for p in predictions], axis=0)
+    probs = np.mean([p[1] for p in predictions], axis=0)
     labels, has_emotion = emotion_targets(faces)
     soft = np.where(has_emotion[:, None], (1 - weight) * labels + weight * probs, 0.0).astype(np.float32)
     return replace(faces, smile=((1 - weight) * faces.smile + weight * smile).astype(np.float32), emotion_soft=soft)

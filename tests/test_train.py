@@ -217,17 +217,24 @@ def test_teacher_softens_the_labels_a_face_has_and_no_others():
                     emotion=np.array([-1, -1, 3, 6, -1, 0]), paths=[f"{k}.png" for k in range(6)])
     teacher = responsive_model(ModelConfig(preprocessing=Preprocessing(input_size=32)))
     smile, probs = evaluate(teacher, faces, teacher.config.preprocessing, tta_flip=True)
-    out = taught(faces, teacher, 0.25)
+    out = taught(faces, [teacher], 0.25)
     labelled = ~np.isnan(faces.smile)
     assert np.allclose(out.smile[labelled], 0.75 * faces.smile[labelled] + 0.25 * smile[labelled])
     assert np.isnan(out.smile[~labelled]).all()
     onehot = np.eye(7)[[3, 6, 0]]
     assert np.allclose(out.emotion_soft[[2, 3, 5]], 0.75 * onehot + 0.25 * probs[[2, 3, 5]])
     assert (out.emotion_soft[[0, 1, 4]] == 0).all() and np.array_equal(out.emotion, faces.emotion)
-    unchanged = taught(faces, teacher, 0.0)
+    unchanged = taught(faces, [teacher], 0.0)
     assert np.array_equal(unchanged.smile, faces.smile, equal_nan=True)
     with pytest.raises(ConfigError, match="teacher_weight must be within 0..1"):
-        taught(faces, teacher, 1.5)
+        taught(faces, [teacher], 1.5)
+    # several teachers: the mean of their (mirrored-face) predictions
+    other = responsive_model(ModelConfig(preprocessing=Preprocessing(input_size=32)), seed=1)
+    smile2, probs2 = evaluate(other, faces, other.config.preprocessing, tta_flip=True)
+    assert not np.allclose(smile2[labelled], smile[labelled])
+    both = taught(faces, [teacher, other], 0.5)
+    assert np.allclose(both.smile[labelled], 0.5 * faces.smile[labelled] + 0.25 * (smile + smile2)[labelled])
+    assert np.allclose(both.emotion_soft[[2, 3, 5]], 0.5 * onehot + 0.25 * (probs + probs2)[[2, 3, 5]])
 
 
 def test_data_teacher_reaches_the_training_set(tiny):
@@ -238,6 +245,8 @@ def test_data_teacher_reaches_the_training_set(tiny):
     plain = training_set(cfg, model.config.preprocessing)
     cfg["data"]["teacher"] = str(save_checkpoint(tiny / "teacher.pt", model))
     soft = training_set(cfg, model.config.preprocessing)
+    cfg["data"]["teacher"] = [cfg["data"]["teacher"]] * 2  # a list: the mean of the same teacher twice
+    assert np.allclose(training_set(cfg, model.config.preprocessing).smile, soft.smile, equal_nan=True)
     labelled = plain.has_smile
     assert set(np.unique(plain.smile[labelled])) == {0.0, 1.0}
     assert ((soft.smile[labelled] > 0) & (soft.smile[labelled] < 1)).all()  # half label, half teacher
