@@ -237,25 +237,34 @@ def training_set(cfg: dict, preprocessing: Preprocessing) -> FaceSet:
         device = pick_device(cfg["training"].get("device", "auto"))
         teachers = [load_model(path, device)[0] for path in ([named] if isinstance(named, str) else named)]
         weight = float(cfg["data"].get("teacher_weight", 0.5))
-        prepare = lambda faces: taught(faces, teachers, weight)  # noqa: E731 (once per set, not per repeat)
+        heads = tuple(cfg["data"].get("teacher_heads") or HEADS)
+        prepare = lambda faces: taught(faces, teachers, weight, heads)  # noqa: E731 (once per set, not per repeat)
     return FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing, prepare), name="train")
 
 
-def taught(faces: FaceSet, teachers: list[SmileEmotionNet], weight: float) -> FaceSet:
-    """Self-distillation: each label becomes (1 - weight) x the label + weight x the teachers'
-    prediction: for each teacher the mean of the face and its mirror image (evaluate --tta-flip),
-    then the mean over teachers (an ensemble teaches better than any one of its members). A head
-    keeps its mask: a face still teaches only the heads it has labels for. Passing on the
-    mirrored view's knowledge is what one pass could gain (weights/README.md)."""
+HEADS = ("smile", "emotion")
+
+
+def taught(faces: FaceSet, teachers: list[SmileEmotionNet], weight: float,
+           heads: tuple[str, ...] = HEADS) -> FaceSet:
+    """Self-distillation: each label of the named heads becomes (1 - weight) x the label +
+    weight x the teachers' prediction: for each teacher the mean of the face and its mirror
+    image (evaluate --tta-flip), then the mean over teachers (an ensemble teaches better than any
+    one of its members). A head keeps its mask: a face still teaches only the heads it has labels
+    for. Passing on the mirrored view's knowledge is what one pass could gain (weights/README.md)."""
     if not 0.0 <= weight <= 1.0:
         raise ConfigError(f"data.teacher_weight must be within 0..1, got {weight}")
+    if not heads or set(heads) - set(HEADS):
+        raise ConfigError(f"data.teacher_heads takes 'smile' and 'emotion', got {list(heads)}")
     predictions = [evaluate(t, faces, t.config.preprocessing, device=next(t.parameters()).device,
                             tta_flip=True, progress=True) for t in teachers]
     smile = np.mean([p[0] for p in predictions], axis=0)
     probs = np.mean([p[1] for p in predictions], axis=0)
     labels, has_emotion = emotion_targets(faces)
-    soft = np.where(has_emotion[:, None], (1 - weight) * labels + weight * probs, 0.0).astype(np.float32)
-    return replace(faces, smile=((1 - weight) * faces.smile + weight * smile).astype(np.float32), emotion_soft=soft)
+    emotion_weight, smile_weight = (weight if head in heads else 0.0 for head in ("emotion", "smile"))
+    soft = np.where(has_emotion[:, None], (1 - emotion_weight) * labels + emotion_weight * probs, 0.0)
+    smile = (1 - smile_weight) * faces.smile + smile_weight * smile
+    return replace(faces, smile=smile.astype(np.float32), emotion_soft=soft.astype(np.float32))
 
 
 def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distributed: bool = False) -> DataLoader:

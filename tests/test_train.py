@@ -228,6 +228,15 @@ def test_teacher_softens_the_labels_a_face_has_and_no_others():
     assert np.array_equal(unchanged.smile, faces.smile, equal_nan=True)
     with pytest.raises(ConfigError, match="teacher_weight must be within 0..1"):
         taught(faces, [teacher], 1.5)
+    # one head taught, the other keeps its labels
+    emotion_only = taught(faces, [teacher], 0.25, ("emotion",))
+    assert np.array_equal(emotion_only.smile, faces.smile, equal_nan=True)
+    assert np.allclose(emotion_only.emotion_soft, out.emotion_soft)
+    smile_only = taught(faces, [teacher], 0.25, ("smile",))
+    assert np.allclose(smile_only.smile, out.smile, equal_nan=True)
+    assert np.allclose(smile_only.emotion_soft[[2, 3, 5]], onehot)
+    with pytest.raises(ConfigError, match="teacher_heads takes"):
+        taught(faces, [teacher], 0.25, ("smiles",))
     # several teachers: the mean of their (mirrored-face) predictions
     other = responsive_model(ModelConfig(preprocessing=Preprocessing(input_size=32)), seed=1)
     smile2, probs2 = evaluate(other, faces, other.config.preprocessing, tta_flip=True)
