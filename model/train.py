@@ -237,7 +237,7 @@ def training_set(cfg: dict, preprocessing: Preprocessing) -> FaceSet:
         device = pick_device(cfg["training"].get("device", "auto"))
         teachers = [load_model(path, device)[0] for path in ([named] if isinstance(named, str) else named)]
         weight = float(cfg["data"].get("teacher_weight", 0.5))
-        heads = tuple(cfg["data"].get("teacher_heads") or HEADS)
+        heads = tuple(cfg["data"].get("teacher_heads", HEADS))
         prepare = lambda faces: taught(faces, teachers, weight, heads)  # noqa: E731 (once per set, not per repeat)
     return FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing, prepare), name="train")
 
@@ -249,9 +249,9 @@ def taught(faces: FaceSet, teachers: list[SmileEmotionNet], weight: float,
            heads: tuple[str, ...] = HEADS) -> FaceSet:
     """Self-distillation: each label of the named heads becomes (1 - weight) x the label +
     weight x the teachers' prediction: for each teacher the mean of the face and its mirror
-    image (evaluate --tta-flip), then the mean over teachers (an ensemble teaches better than any
-    one of its members). A head keeps its mask: a face still teaches only the heads it has labels
-    for. Passing on the mirrored view's knowledge is what one pass could gain (weights/README.md)."""
+    image (evaluate --tta-flip), then the mean over teachers. A head keeps its mask: a face still
+    teaches only the heads it has labels for. Passing on the mirrored view's knowledge is what
+    one pass could gain (weights/README.md)."""
     if not 0.0 <= weight <= 1.0:
         raise ConfigError(f"data.teacher_weight must be within 0..1, got {weight}")
     if not heads or set(heads) - set(HEADS):
