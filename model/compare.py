@@ -11,7 +11,6 @@ on the faces only one of them gets right, and for head 1 the AUC difference. On 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from math import comb
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from model.data.errors import DatasetError
-from model.evaluate import read_predictions
+from model.evaluate import read_predictions, write_json
 from model.metrics import bootstrap_interval, roc_auc
 
 
@@ -109,9 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     for head, m in result.items():
         print(describe(head, m))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"before": str(args.before), "after": str(args.after), **result},
-                                        indent=2) + "\n", encoding="utf-8")
+        write_json(args.json, {"before": str(args.before), "after": str(args.after), **result})
     return 0
 
 

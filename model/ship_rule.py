@@ -18,17 +18,17 @@ Why the rule reads so (and what it replaced): weights/README.md, "The shipping r
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from model.compare import CompareError, check_same_faces, compare, describe
 from model.data.errors import DatasetError
-from model.evaluate import read_predictions
+from model.evaluate import read_predictions, write_json
 
 SMILE_SETS = ("val_genki4k_fold1", "val_smilesmiled_fold1")
 EMOTION_SET = "val_fer2013_publictest"
-SETS = (*SMILE_SETS, EMOTION_SET, "val_fer2013_publictest_ferplus")
+SCORED = {**{name: "smile" for name in SMILE_SETS}, EMOTION_SET: "emotion"}  # the sets and heads of the score
+SETS = (*SCORED, "val_fer2013_publictest_ferplus")
 CHANCE = 0.05  # a loss with McNemar p below this is taken as real
 
 
@@ -46,15 +46,15 @@ def judge(shipped: Path, candidate: Path) -> dict:
         before, after = read_predictions(paths[0]), read_predictions(paths[1])
         check_same_faces(before, after, paths)
         per_set[name] = compare(before, after)
-    for name, head in zip((*SMILE_SETS, EMOTION_SET), ("smile", "smile", "emotion")):
+    for name, head in SCORED.items():
         if head not in per_set[name]:
             raise CompareError(f"{shipped / name}.csv: no {head} labels, so no validation score")
     score = {"shipped": validation_score(per_set, "before"), "candidate": validation_score(per_set, "after")}
+    rises = score["candidate"] > score["shipped"]
     losses = [f"{name} {head}" for name, heads in per_set.items() for head, m in heads.items()
               if m["difference"] < 0 and m["mcnemar_p"] < CHANCE]
     return {"shipped": str(shipped), "candidate": str(candidate), "validation_score": score,
-            "score_rises": score["candidate"] > score["shipped"], "losses_beyond_chance": losses,
-            "passes": score["candidate"] > score["shipped"] and not losses, "sets": per_set}
+            "score_rises": rises, "losses_beyond_chance": losses, "passes": rises and not losses, "sets": per_set}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     print("verdict: " + ("PASS, the candidate may replace the shipped model (the clips are still to check)"
                          if verdict["passes"] else "FAIL, the shipped model stays"))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(verdict, indent=2) + "\n", encoding="utf-8")
+        write_json(args.json, verdict)
     return 0 if verdict["passes"] else 1
 
 

@@ -261,7 +261,8 @@ def taught(faces: FaceSet, teachers: list[SmileEmotionNet], weight: float,
     smile = np.mean([p[0] for p in predictions], axis=0)
     probs = np.mean([p[1] for p in predictions], axis=0)
     labels, has_emotion = emotion_targets(faces)
-    emotion_weight, smile_weight = (weight if head in heads else 0.0 for head in ("emotion", "smile"))
+    smile_weight = weight if "smile" in heads else 0.0
+    emotion_weight = weight if "emotion" in heads else 0.0
     soft = np.where(has_emotion[:, None], (1 - emotion_weight) * labels + emotion_weight * probs, 0.0)
     smile = (1 - smile_weight) * faces.smile + smile_weight * smile
     return replace(faces, smile=smile.astype(np.float32), emotion_soft=soft.astype(np.float32))
