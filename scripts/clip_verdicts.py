@@ -84,8 +84,8 @@ def clip_row(video: Path, weights: Path, game_args: list[str]) -> str:
         with log.open(newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
     spans = ", ".join(f"{a:.2f}–{b:.2f} s" for a, b in out_spans(rows)) or "never"
-    smiles = [float(r["smile"]) for r in rows if r["face_found"] == "1" and r["smile"]]
-    peak = f"{max(smiles):.2f}" if smiles else "–"
+    whole = smile_within(rows, [(0.0, math.inf)])
+    peak = f"{whole[1]:.2f}" if whole else "–"
     cells = [f"`{video.name}`", spans, peak]
     if video.name in ANNOTATED_SMILES:
         false_out, caught = against_annotation(rows, ANNOTATED_SMILES[video.name])

@@ -1,4 +1,4 @@
-"""The clip table's span finder (scripts/clip_verdicts.py)."""
+"""The clip table's span finder and score summary (scripts/clip_verdicts.py)."""
 from scripts.clip_verdicts import against_annotation, out_spans, smile_within
 
 
@@ -24,9 +24,9 @@ def test_false_out_and_caught_share_against_the_annotation():
 
 
 def test_smile_within_spans_skips_frames_without_a_face():
-    rows = [{"t": str(t), "face_found": f, "smile": s}
-            for t, f, s in [(0.0, "1", "0.9"), (1.0, "1", "0.2"), (1.5, "0", ""), (2.0, "1", "0.6"), (3.0, "1", "0.95")]]
-    mean, highest = smile_within(rows, [(0.5, 2.0)])
+    log = [{"t": str(t), "face_found": f, "smile": s}
+           for t, f, s in [(0.0, "1", "0.9"), (1.0, "1", "0.2"), (1.5, "0", ""), (2.0, "1", "0.6"), (3.0, "1", "0.95")]]
+    mean, highest = smile_within(log, [(0.5, 2.0)])
     assert highest == 0.6 and abs(mean - 0.4) < 1e-9
-    assert smile_within(rows, [(1.2, 1.8)]) is None
-    assert smile_within(rows, []) is None
+    assert smile_within(log, [(1.2, 1.8)]) is None
+    assert smile_within(log, []) is None
