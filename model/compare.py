@@ -78,6 +78,13 @@ def check_same_faces(before: dict, after: dict, paths: tuple[Path, Path]) -> Non
             raise CompareError(f"{paths[1]}: its labels differ from those of {paths[0]}")
 
 
+def compare_files(before_path: Path, after_path: Path) -> dict[str, dict]:
+    """compare() of two model.evaluate --predictions files of the same faces."""
+    before, after = read_predictions(before_path), read_predictions(after_path)
+    check_same_faces(before, after, (before_path, after_path))
+    return compare(before, after)
+
+
 def describe(head: str, m: dict) -> str:
     low, high = m["difference_ci95"]
     line = (f"{head}: {m['n']} faces, accuracy {m['accuracy_before']:.2%} -> {m['accuracy_after']:.2%} "
@@ -97,9 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     try:
-        before, after = read_predictions(args.before), read_predictions(args.after)
-        check_same_faces(before, after, (args.before, args.after))
-        result = compare(before, after)
+        result = compare_files(args.before, args.after)
         if not result:
             raise CompareError(f"{args.before}: no row carries a smile or emotion label")
     except (CompareError, DatasetError) as exc:

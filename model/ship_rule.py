@@ -21,9 +21,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.compare import CompareError, check_same_faces, compare, describe
+from model.compare import CompareError, compare_files, describe
 from model.data.errors import DatasetError
-from model.evaluate import read_predictions, write_json
+from model.evaluate import write_json
 
 SMILE_SETS = ("val_genki4k_fold1", "val_smilesmiled_fold1")
 EMOTION_SET = "val_fer2013_publictest"
@@ -40,12 +40,7 @@ def validation_score(per_set: dict[str, dict[str, dict]], side: str) -> float:
 
 
 def judge(shipped: Path, candidate: Path) -> dict:
-    per_set = {}
-    for name in SETS:
-        paths = (shipped / f"{name}.csv", candidate / f"{name}.csv")
-        before, after = read_predictions(paths[0]), read_predictions(paths[1])
-        check_same_faces(before, after, paths)
-        per_set[name] = compare(before, after)
+    per_set = {name: compare_files(shipped / f"{name}.csv", candidate / f"{name}.csv") for name in SETS}
     for name, head in SCORED.items():
         if head not in per_set[name]:
             raise CompareError(f"{shipped / name}.csv: no {head} labels, so no validation score")

@@ -19,6 +19,7 @@ import random
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -227,6 +228,9 @@ def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+HEADS = ("smile", "emotion")
+
+
 def training_set(cfg: dict, preprocessing: Preprocessing) -> FaceSet:
     """Every data.train entry (capped and repeated as configured) as one set, cut for a model
     with this preprocessing; with data.teacher, its labels softened by the teacher's."""
@@ -238,11 +242,8 @@ def training_set(cfg: dict, preprocessing: Preprocessing) -> FaceSet:
         teachers = [load_model(path, device)[0] for path in ([named] if isinstance(named, str) else named)]
         weight = float(cfg["data"].get("teacher_weight", 0.5))
         heads = tuple(cfg["data"].get("teacher_heads", HEADS))
-        prepare = lambda faces: taught(faces, teachers, weight, heads)  # noqa: E731 (once per set, not per repeat)
+        prepare = partial(taught, teachers=teachers, weight=weight, heads=heads)  # once per set, not per repeat
     return FaceSet.concat(load_sets(cfg["data"], "train", seed, preprocessing, prepare), name="train")
-
-
-HEADS = ("smile", "emotion")
 
 
 def taught(faces: FaceSet, teachers: list[SmileEmotionNet], weight: float,

@@ -486,12 +486,8 @@ def judgements_over(video: Path, weights: Path) -> list[tuple[float, Judgement]]
         engine.close()
 
 
-def verdicts_over(video: Path, weights: Path) -> list[tuple[float, Verdict]]:
-    return [(t, j.verdict) for t, j in judgements_over(video, weights)]
-
-
 def test_trained_smile_transition_is_out_during_the_smile(shipped_weights, videos_dir):
-    verdicts = verdicts_over(videos_dir / "smile_transition_a.mp4", shipped_weights)
+    verdicts = [(t, j.verdict) for t, j in judgements_over(videos_dir / "smile_transition_a.mp4", shipped_weights)]
     assert all(v is Verdict.SAFE for t, v in verdicts if t < 0.5)
     during = [v for t, v in verdicts if 1.2 <= t <= 2.3]  # broad smile ~0.8-2.6 s, after smoothing
     assert sum(v is Verdict.OUT for v in during) >= 0.8 * len(during)
