@@ -202,7 +202,7 @@ def run_delete(args: argparse.Namespace) -> int:
     report = RecordingStore(args.out).delete_player(args.player)
     print(f"deleted player {args.player}: {report.rows} manifest row(s), {len(report.removed)} folder(s)/file(s)")
     for path in report.outside:
-        print(f"note: {path} is outside {args.out} and was not deleted", file=sys.stderr)
+        print(f"note: {path} is outside {args.out / args.player} and was not deleted", file=sys.stderr)
     return 0
 
 

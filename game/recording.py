@@ -51,7 +51,9 @@ MANIFEST_NAME = "manifest.csv"
 SESSION_FILE = "session.json"
 PARTIAL_SUFFIX = ".partial"   # a clip being written; renamed into place only when complete
 SESSION_FORMAT = "utcham-recording-session"
-_PLAYER_ID = re.compile(r"\w[\w.-]{0,63}")   # \w takes Hangul too; it names a folder
+# \w takes Hangul too. No dots: an ID names a folder beside manifest.csv and must never
+# name a file of the store (delete --player manifest.csv would remove everyone's labels).
+_PLAYER_ID = re.compile(r"[^\W_][\w-]{0,63}")
 
 
 class RecordingError(RuntimeError):
@@ -149,7 +151,7 @@ def parse_label_override(spec: str) -> tuple[str, float, str]:
 
 def check_player(player: str) -> str:
     if not _PLAYER_ID.fullmatch(player or ""):
-        raise RecordingError(f"player id {player!r}: use 1-64 letters (Hangul too), digits, '_', '-' or '.', "
+        raise RecordingError(f"player id {player!r}: use 1-64 letters (Hangul too), digits, '_' or '-', "
                              "starting with a letter or digit (it names a folder)")
     return player
 
@@ -191,7 +193,7 @@ def crop_preprocessing(weights: str | Path | None) -> Preprocessing:
 class DeleteReport:
     rows: int                    # manifest rows removed
     removed: list[Path]          # files and folders deleted
-    outside: list[Path]          # rows' files left alone: they lie outside the recordings folder
+    outside: list[Path]          # rows' files left alone: they lie outside the player's folder
 
 
 class RecordingStore:
@@ -240,8 +242,8 @@ class RecordingStore:
     def delete_player(self, player: str) -> DeleteReport:
         """Remove every manifest row of ``player``, the files those rows name and the
         player's folder (sessions, sidecars, unfinished clips). The manifest is rewritten
-        first, so no row ever points at a deleted file. Files outside the recordings
-        folder are never deleted."""
+        first, so no row ever points at a deleted file. Nothing outside the player's own
+        folder is deleted, whatever a (hand-edited) row names: it is reported instead."""
         check_player(player)
         header, rows = self.read_rows()
         gone = [r for r in rows if r["subject"] == player]
@@ -252,11 +254,12 @@ class RecordingStore:
         if gone:
             self._write_rows(header, [r for r in rows if r["subject"] != player])
         report = DeleteReport(rows=len(gone), removed=[], outside=[])
-        root = self.root.resolve()
+        own = folder.resolve()
         for target in [self.root / Path(r["path"]).expanduser() for r in gone] + [folder]:
             target = target.resolve()
-            if target != root and root not in target.parents:
-                report.outside.append(target)
+            if target != own and own not in target.parents:
+                if target not in report.outside:
+                    report.outside.append(target)
             elif target.is_dir():
                 shutil.rmtree(target)
                 report.removed.append(target)
