@@ -4,6 +4,7 @@
     python -m game.record --player kim --source clip.mp4 --i-consent --prompts neutral,sneer
     python -m game.record list [--out DIR]
     python -m game.record delete --player kim [--out DIR]
+    python -m game.record clean [--out DIR]      # what a killed recording left behind
 
 Only face crops are saved, and only after the player consents (--i-consent, or y at the
 prompt, which says exactly what is saved and where). Default folder: recordings/ in
@@ -18,6 +19,7 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 import argparse  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 from contextlib import closing  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -34,7 +36,7 @@ from model.data.errors import DatasetError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WEIGHTS = ROOT / "weights" / "smile_emotion.pt"
-COMMANDS = ("record", "list", "delete")
+COMMANDS = ("record", "list", "delete", "clean")
 YES = ("y", "yes", "예", "네", "응")
 
 
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="checkpoint whose crop margin the crops use (default: weights/smile_emotion.pt if present)")
     rec.add_argument("--config", default=None, help="game settings YAML for tracking and camera (default: built-in)")
     for name, help_text in (("list", "players and their clip counts"),
-                            ("delete", "delete all clips and manifest rows of a player")):
+                            ("delete", "delete all clips and manifest rows of a player"),
+                            ("clean", "remove unfinished clips and clip folders without a manifest row")):
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--out", type=Path, default=None, help=f"recordings folder (default: {recordings_dir()})")
         if name == "delete":
@@ -153,6 +156,7 @@ def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> i
             print(line, flush=True)
 
     interrupted, failed = False, None
+    previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         with closing(read_frames(source, config.source, report_source)) as frames:
             record_guided(frames, track, guided, on_progress)
@@ -162,6 +166,7 @@ def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> i
     except SourceError as exc:
         failed = exc
     finally:
+        signal.signal(signal.SIGTERM, previous)
         track.close()
         clips = session.close()   # finished clips are kept whatever stopped the recording
     if failed is not None:
@@ -180,6 +185,12 @@ def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> i
     return 0
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (a logout, ``kill``) stops a recording like Ctrl+C: the clip being recorded is
+    dropped, the finished ones are kept."""
+    raise KeyboardInterrupt
+
+
 def report_source(state: SourceState) -> None:
     if state.status in (SourceStatus.LOST, SourceStatus.RUNNING) and state.message:
         print(f"source: {state.message}", file=sys.stderr, flush=True)
@@ -188,21 +199,37 @@ def report_source(state: SourceState) -> None:
 def run_list(args: argparse.Namespace) -> int:
     store = RecordingStore(args.out)
     counts = store.clip_counts()
+    leftovers = store.leftovers()
     if not counts:
         print(f"{store.root}: no recordings")
-        return 0
-    width = max(len(p) for p in counts)
-    for player, n in sorted(counts.items()):
-        print(f"{player:<{width}}  {n} clip(s)")
-    print(f"{store.manifest}: {sum(counts.values())} clip(s) of {len(counts)} player(s)")
+    else:
+        width = max(len(p) for p in counts)
+        for player, n in sorted(counts.items()):
+            print(f"{player:<{width}}  {n} clip(s)")
+        print(f"{store.manifest}: {sum(counts.values())} clip(s) of {len(counts)} player(s)")
+    if leftovers:
+        where = ", ".join(f"{player} {n}" for player, n in sorted(leftovers.players().items()))
+        print(f"note: {store.root}: {leftovers.describe()} left by a recording that was stopped"
+              f"{f' (clip folders per player: {where})' if where else ''}; not in the manifest, so not "
+              f"used for training; remove them: python -m game.record clean --out {store.root}", file=sys.stderr)
     return 0
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    report = RecordingStore(args.out).delete_player(args.player)
-    print(f"deleted player {args.player}: {report.rows} manifest row(s), {len(report.removed)} folder(s)/file(s)")
+    store = RecordingStore(args.out)
+    check_player(args.player)
+    leftovers = store.leftovers(args.player)
+    report = store.delete_player(args.player)
+    print(f"deleted player {args.player}: {report.rows} manifest row(s), {len(report.removed)} folder(s)/file(s)"
+          f"{f' (with {leftovers.describe()})' if leftovers else ''}")
     for path in report.outside:
         print(f"note: {path} is outside {args.out / args.player} and was not deleted", file=sys.stderr)
+    return 0
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    removed = RecordingStore(args.out).clean()
+    print(f"{args.out}: removed {removed.describe()}" if removed else f"{args.out}: nothing to clean")
     return 0
 
 
@@ -211,6 +238,8 @@ def main(argv: list[str] | None = None, ask: Callable[[str], str] = input) -> in
     try:
         if args.command == "list":
             return run_list(args)
+        if args.command == "clean":
+            return run_clean(args)
         if args.command == "delete":
             return run_delete(args)
         return run_record(args, ask)

@@ -35,7 +35,7 @@ import numpy as np
 from game.capture import CaptureThread, FrameSource, LatestSlot, SourceError, SourceState, SourceStatus
 from game.config import SourceSettings, TrackingSettings
 from game.i18n import text
-from game.settings import data_dir, write_json_atomic
+from game.settings import data_dir, stale_temporary_files, write_json_atomic
 from game.tracker import FaceFinder, PlayerTracker
 from game.types import FaceObservation, Frame
 from model.checkpoint import read_checkpoint
@@ -196,6 +196,28 @@ class DeleteReport:
     outside: list[Path]          # rows' files left alone: they lie outside the player's folder
 
 
+@dataclass
+class Leftovers:
+    """What a recording that was killed can leave in the recordings folder."""
+
+    partial: list[Path]     # the clip it was in the middle of (``*.partial``)
+    unlisted: list[Path]    # finished clip folders that no manifest row names
+    temporary: list[Path]   # a manifest rewrite cut short (``manifest.csv.*.tmp``)
+
+    def __bool__(self) -> bool:
+        return bool(self.partial or self.unlisted or self.temporary)
+
+    def players(self) -> Counter[str]:
+        """Leftover clip folders per player folder."""
+        return Counter(p.parent.parent.name for p in self.partial + self.unlisted)
+
+    def describe(self) -> str:
+        parts = [f"{len(self.partial)} unfinished clip folder(s) (*{PARTIAL_SUFFIX})" if self.partial else "",
+                 f"{len(self.unlisted)} clip folder(s) with no manifest row" if self.unlisted else "",
+                 f"{len(self.temporary)} temporary manifest file(s)" if self.temporary else ""]
+        return ", ".join(p for p in parts if p)
+
+
 class RecordingStore:
     """A recordings folder: the manifest and the clip folders it lists. Every manifest
     change rewrites the CSV atomically, so a crash never leaves a half file."""
@@ -268,6 +290,30 @@ class RecordingStore:
                 report.removed.append(target)
         return report
 
+    def leftovers(self, player: str | None = None) -> Leftovers:
+        """Clip folders (``<player>/<session>/<clip>``) that no manifest row names, unfinished
+        clips and temporary manifest files: what a killed recording leaves behind."""
+        listed = [(self.root / Path(r["path"]).expanduser()).resolve() for r in self.read_rows()[1]]
+        found = Leftovers([], [], stale_temporary_files(self.root, MANIFEST_NAME) if player is None else [])
+        players = [self.root / player] if player is not None else sorted(self.root.iterdir()) if self.root.is_dir() else []
+        for clip in (c for folder in players if folder.is_dir() for c in sorted(folder.glob("*/*")) if c.is_dir()):
+            if clip.name.endswith(PARTIAL_SUFFIX):
+                found.partial.append(clip)
+                continue
+            here = clip.resolve()
+            if not any(here == path or here in path.parents or path in here.parents for path in listed):
+                found.unlisted.append(clip)
+        return found
+
+    def clean(self) -> Leftovers:
+        """Remove the leftovers of killed recordings (rows and listed clips are never touched)."""
+        found = self.leftovers()
+        for path in found.partial + found.unlisted:
+            shutil.rmtree(path, ignore_errors=True)
+        for path in found.temporary:
+            path.unlink(missing_ok=True)
+        return found
+
     def new_session_folder(self, player: str) -> Path:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         folder, n = self.root / check_player(player) / stamp, 1
@@ -325,8 +371,10 @@ class ClipRecord:
 
 class Session:
     """One player's recording session. Clips of ``clip_frames`` consecutive face crops go to
-    ``<root>/<player>/<session>/``; close() writes session.json and appends the finished
-    clips to the manifest. Nothing is written before the first crop arrives, and a session
+    ``<root>/<player>/<session>/``. Each clip's manifest row and the updated session.json are
+    written the moment the clip is finished, so a recording that is killed loses at most the
+    clip it was in the middle of (left as a ``.partial`` folder that ``list`` reports and
+    ``clean`` removes). Nothing is written before the first crop arrives, and a session
     without a finished clip leaves nothing behind."""
 
     def __init__(self, store: RecordingStore, consent: Consent, source: str, clip_frames: int,
@@ -367,7 +415,21 @@ class Session:
         record = ClipRecord(self._writer.folder.name, label, self._writer.frames, self._t_start, t, now_iso())
         self.clips.append(record)
         self._writer = None
+        self._commit(record)
         return record
+
+    def _commit(self, clip: ClipRecord) -> None:
+        """The finished clip's manifest row (one atomic rewrite) and the sidecar listing it."""
+        rel = self.folder.relative_to(self.store.root).as_posix()
+        try:
+            self.store.append([{"path": f"{rel}/{clip.name}/", "smile": f"{clip.label.smile:g}",
+                                "emotion": clip.label.emotion, "subject": self.consent.player}])
+            self._write_sidecar()
+        except DatasetError as exc:
+            raise RecordingError(str(exc)) from None
+        except OSError as exc:
+            raise RecordingError(f"{self.store.manifest}: cannot add clip {rel}/{clip.name} "
+                                 f"({exc.strerror or exc})") from None
 
     def drop_clip(self) -> None:
         """Throw away the clip being recorded (the face was lost, or the prompt changed)."""
@@ -377,27 +439,25 @@ class Session:
             self._writer = None
 
     def close(self) -> list[ClipRecord]:
-        """Finish the session: the sidecar and the manifest rows for its finished clips."""
+        """Finish the session: drop an unfinished clip and date the sidecar (every finished
+        clip is already in the manifest)."""
         self.drop_clip()
         if not self.clips:
             for folder in (self.folder, self.folder.parent):   # only if nothing else is in them
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
             return []
-        self._write_sidecar()
-        player = self.consent.player
-        rel = self.folder.relative_to(self.store.root).as_posix()
-        self.store.append([{"path": f"{rel}/{c.name}/", "smile": f"{c.label.smile:g}",
-                            "emotion": c.label.emotion, "subject": player} for c in self.clips])
+        self._write_sidecar(ended=True)
         return self.clips
 
-    def _write_sidecar(self) -> None:
+    def _write_sidecar(self, ended: bool = False) -> None:
+        """ended_at stays null in the sidecar of a recording that was killed."""
         labels = {c.label.key: c.label for c in self.clips}
         sidecar = {
             "format": SESSION_FORMAT, "version": 1,
             "player": self.consent.player, "session": self.folder.name,
             "consent": {"given_at": self.consent.given_at, "how": self.consent.how},
-            "started_at": self.started_at, "ended_at": now_iso(), "source": self.source,
+            "started_at": self.started_at, "ended_at": now_iso() if ended else None, "source": self.source,
             "crop": {"margin": self.preprocessing.crop_margin, "align": self.preprocessing.align,
                      "size": self.crop_size, "format": "png", "colour": "rgb"},
             "clip_frames": self.clip_frames,

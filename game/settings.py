@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -60,6 +61,22 @@ def write_json_atomic(path: Path, data: object) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+STALE_TMP_S = 60.0   # an atomic write takes milliseconds: an older temporary file was left by a kill
+
+
+def stale_temporary_files(folder: Path, name: str, age_s: float = STALE_TMP_S) -> list[Path]:
+    """The temporary files of ``name``'s atomic writes in ``folder`` older than ``age_s``."""
+    cutoff = time.time() - age_s
+    found = []
+    for path in sorted(folder.glob(f"{name}.*.tmp")) if folder.is_dir() else []:
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                found.append(path)
+        except OSError:
+            pass
+    return found
 
 
 def read_json(path: Path) -> tuple[object | None, str | None]:
