@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 FPS = 60
 TOAST_SECONDS = 2.5
 RATE_WINDOW = 240   # event times kept for the FPS and inference-rate readouts (more than a second's worth)
+PAUSABLE = (Phase.CALIBRATE, Phase.COUNTDOWN, Phase.PLAYING)
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,8 @@ class App:
         self.recording: RecordingScreen | None = None   # the recording mode, while it is open
         self.running = True
         self.show_help = False
-        self.menu_index = 0
+        self._overlay_paused = False   # the help overlay paused the round (and resumes it when closed)
+        self.menu_index = TITLE_MENU.index("menu_faceoff" if players == 2 else "menu_solo")   # --players 2
         self.new_rank: int | None = None
         self.laugh_note = ""
         self._laugh_handled = False
@@ -230,6 +232,7 @@ class App:
         self._step_times: deque[float] = deque(maxlen=RATE_WINDOW)
         self._result_times: deque[float] = deque(maxlen=RATE_WINDOW)
         self._last_result: EngineResult | None = None
+        self._shown: EngineResult | None = None   # what the screen shows: frozen while paused
         for problem in problems:
             log.warning("%s", problem)
         if problems:
@@ -314,15 +317,26 @@ class App:
             if value is not None and value != self.settings.threshold:
                 self.set_threshold(value)
 
+    def set_help(self, show: bool) -> None:
+        """The help overlay; while it covers a round the round is paused (timer and judging stop)."""
+        self.show_help = show
+        if show and not self.flow.paused and self.flow.phase in PAUSABLE:
+            self.flow.toggle_pause()
+            self._overlay_paused = True
+        elif not show and self._overlay_paused:
+            if self.flow.paused:
+                self.flow.toggle_pause()
+            self._overlay_paused = False
+
     def handle_key(self, key: int) -> None:
         if self.show_help:
-            self.show_help = False   # any key closes the help
+            self.set_help(False)   # any key closes the help
             return
         s = self.settings
         if key == pygame.K_q:
             self.running = False
         elif key in (pygame.K_h, pygame.K_F1):
-            self.show_help = True
+            self.set_help(True)
         elif key in (pygame.K_LEFT, pygame.K_MINUS, pygame.K_KP_MINUS):
             self.set_threshold(s.threshold - THRESHOLD_STEP)
         elif key in (pygame.K_RIGHT, pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS):
@@ -416,6 +430,8 @@ class App:
         if result is not None and result is not self._last_result:
             self._result_times.append(now)
             self._last_result = result
+        if not self.flow.paused:
+            self._shown = result
         state = self.host.poll()
         self._source_note = self._describe(state)
         if self.recording is not None:
@@ -478,7 +494,7 @@ class App:
         now = self.clock() if now is None else now
         watch = self.watch
         return ScreenState(
-            flow=self.flow, settings=self.settings, result=self.host.latest(), mirror=self.host.live,
+            flow=self.flow, settings=self.settings, result=self._shown, mirror=self.host.live,
             watch_frame=watch.latest() if watch else None, watch_name=watch.name if watch else "",
             watch_count=len(watch.clips) if watch else 0, watch_visible=self.watch_visible,
             fps=per_second(self._step_times, now), infer_rate=per_second(self._result_times, now), toast=self._toast if now < self._toast_until else "",

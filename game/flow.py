@@ -42,6 +42,7 @@ class Event(str, Enum):
     BEEP = "beep"                # a countdown number
     GO = "go"                    # the round starts
     CALIBRATED = "calibrated"    # baselines are ready (GameFlow.baselines)
+    RECALIBRATE = "recalibrate"  # a face was not calm: its calibration is refused and measured again
     OUT = "out"                  # someone laughed or hid
     WIN = "win"                  # the round was survived
     ROUND_OVER = "round_over"    # RoundResult ready (GameFlow.result)
@@ -55,7 +56,7 @@ class FlowConfig:
     face_missing_limit: float = 5.0   # longer than this without a face ends the round
     stale_after: float = 1.0          # no new engine frame for this long: the camera is lagging
     laugh_flash_seconds: float = 1.2  # OUT!!! flash; the laugh's peak is still tracked meanwhile
-    max_baseline: float = 0.5         # a smile held through calibration must not disarm the game
+    max_baseline: float = 0.5         # a calibration reading above this is not a calm face: measure again
     min_calibration_samples: int = 3
 
 
@@ -104,6 +105,9 @@ class GameFlow:
         self.missing_for = 0.0    # seconds the current face gap has lasted
         self.stale = False        # the engine has produced nothing recent
         self.faces_ok = False
+        self.missing: tuple[int, ...] = ()   # players whose face is not in view (newest result)
+        self.refused: tuple[tuple[int, float], ...] = ()   # (player, reading) of a refused calibration
+        self.holding_go = False   # the countdown ran out while a face still smiles: GO waits for it
         self._last_now: float | None = None
         self._last_result: EngineResult | None = None
         self._beeped: int | None = None   # the countdown number already beeped
@@ -114,7 +118,7 @@ class GameFlow:
         if players is not None:
             self.players = players
         self.tracks = [PlayerTrack() for _ in range(self.players)]
-        self.calibrated_for, self.practice = 0.0, False
+        self.calibrated_for, self.practice, self.refused = 0.0, False, ()
         self._enter(Phase.CALIBRATE)
 
     def begin_practice(self, players: int | None = None) -> None:
@@ -168,8 +172,9 @@ class GameFlow:
         fresh = result is not None and result is not self._last_result
         self._last_result = result
         self.stale = result is None or now - result.frame.t_capture > self.config.stale_after
-        self.faces_ok = not self.stale and len(result.players) >= self.players and all(
-            p.box is not None for p in result.players[:self.players])
+        self.missing = () if result is None else tuple(
+            i for i in range(self.players) if i >= len(result.players) or result.players[i].box is None)
+        self.faces_ok = not self.stale and not self.missing
         if self.paused or self.phase is Phase.TITLE:
             return []
         self.phase_time += dt
@@ -187,6 +192,13 @@ class GameFlow:
         enough = all(len(t.samples) >= self.config.min_calibration_samples for t in self.tracks)
         if self.calibrated_for < self.config.calibration_seconds or not enough:
             return []
+        readings = [float(np.median(t.samples)) for t in self.tracks]
+        self.refused = tuple((i, r) for i, r in enumerate(readings) if r > self.config.max_baseline)
+        if self.refused:   # a grin is not a resting face: capping it would hide that, so say so and retry
+            for track in self.tracks:
+                track.samples.clear()
+            self.calibrated_for = 0.0
+            return [Event.RECALIBRATE]
         for track in self.tracks:
             track.baseline = baseline_from(track.samples, self.config.max_baseline)
         self._reset_round()
@@ -195,6 +207,11 @@ class GameFlow:
 
     def _countdown(self, dt: float, result: EngineResult | None, fresh: bool) -> list[Event]:
         if self.countdown_number == 0:
+            # The round starts on a straight face: a smile carried over from the countdown is no verdict.
+            self.holding_go = result is not None and any(
+                p.judgement.verdict is Verdict.OUT for p in result.players[:self.players])
+            if self.holding_go:
+                return []
             self._enter(Phase.PLAYING)
             return [Event.GO]
         if self.countdown_number != self._beeped:
@@ -209,9 +226,7 @@ class GameFlow:
             self.missing_for += dt
             if self.practice or self.missing_for < self.config.face_missing_limit:
                 return []
-            hidden = tuple(i for i in range(self.players)
-                           if i >= len(result.players) or result.players[i].box is None)
-            return self._finish(Outcome.HID, hidden)
+            return self._finish(Outcome.HID, self.missing)
         self.missing_for = 0.0
         self.elapsed += dt
         if self.practice:
@@ -249,10 +264,11 @@ class GameFlow:
 
     def _reset_round(self) -> None:
         self.elapsed, self.missing_for, self.result, self._beeped = 0.0, 0.0, None, None
+        self.holding_go = False
         for track in self.tracks:
             track.reset_peak()
 
     def _enter(self, phase: Phase) -> None:
         self.phase = phase
         self.phase_time = 0.0
-        self.paused = False
+        self.paused = self.holding_go = False

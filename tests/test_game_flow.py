@@ -87,13 +87,6 @@ def test_calibration_takes_the_median_resting_smile_only_while_the_face_is_seen(
     assert flow.baselines == [pytest.approx(0.30)]
 
 
-def test_a_smiling_calibration_is_capped_so_out_stays_reachable():
-    clock, flow = Clock(), GameFlow(FlowConfig(calibration_seconds=1.0, max_baseline=0.5))
-    flow.begin()
-    run_for(flow, clock, 1.2, smiles=(0.95,))
-    assert flow.baselines == [0.5]
-
-
 def test_countdown_beeps_each_second_then_go():
     clock, flow = Clock(), GameFlow(FlowConfig(calibration_seconds=0.5, countdown_seconds=3))
     flow.begin()

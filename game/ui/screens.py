@@ -285,9 +285,25 @@ class Screens:
             r = draw_text(surface, self.fonts.get(30, bold=True), f"{label} {smile:.2f}".strip(), theme.TEXT,
                           (x, box.y + 40), "midright")
             x = r.x - 24
-        if not flow.faces_ok:
-            message = text(lang, "stale_prompt" if flow.stale else "no_face_prompt", left=flow.config.face_missing_limit)
+        if flow.stale:
+            draw_prompt(surface, self.fonts, self.calib_camera.rect, text(lang, "stale_prompt"), theme.WARN_AMBER)
+        elif flow.missing:
+            message = (text(lang, "calib_missing", players=self._names(lang, flow.missing)) if flow.players == 2
+                       else text(lang, "calib_no_face"))
             draw_prompt(surface, self.fonts, self.calib_camera.rect, message, theme.WARN_AMBER)
+        elif flow.refused:
+            values = ", ".join(f"{self._name(lang, flow.players, i)} {r:.2f}".strip() for i, r in flow.refused)
+            draw_prompt(surface, self.fonts, self.calib_camera.rect, text(lang, "calib_refused", values=values),
+                        theme.OUT_RED)
+
+    @staticmethod
+    def _name(lang: str, players: int, player: int) -> str:
+        """'P2' in a face-off, '' alone."""
+        return text(lang, "player", n=player + 1) if players == 2 else ""
+
+    @staticmethod
+    def _names(lang: str, players: tuple[int, ...]) -> str:
+        return ", ".join(text(lang, "player", n=i + 1) for i in players)
 
     def draw_play(self, surface: pygame.Surface, state: ScreenState) -> None:
         flow, lang, settings = state.flow, state.lang, state.settings
@@ -298,12 +314,13 @@ class Screens:
         if layout.watch is not None:
             self._draw_watch(surface, layout.watch, state)
         image = state.result.frame.image if state.result else None
-        layout.camera.draw(surface, image, self._boxes(state), state.mirror)
+        layout.camera.draw(surface, image, self._boxes(state, judged=flow.phase is not Phase.COUNTDOWN), state.mirror)
         order = self.panel_order(state.mirror) if flow.players == 2 else [0]
+        judging = flow.phase is not Phase.COUNTDOWN   # no verdict before GO
         for player, slot in enumerate(order):
             judgement = state.judgement(player)
             if judgement is not None:
-                self._draw_player(surface, layout.panels[slot], player, judgement, state)
+                self._draw_player(surface, layout.panels[slot], player, judgement, state, judging)
         panel(surface, layout.timer_panel)
         holding = flow.phase is Phase.PLAYING and (not flow.faces_ok or flow.paused)
         layout.timer.draw(surface, flow.elapsed, None if flow.practice else flow.config.round_seconds, lang, holding)
@@ -322,7 +339,9 @@ class Screens:
             draw_text(surface, self.fonts.get(18), text(lang, "threshold"), theme.TEXT_DIM, layout.slider_label,
                       "midleft")
         layout.slider.draw(surface, settings.threshold, lang)
-        if flow.phase is Phase.COUNTDOWN:
+        if flow.phase is Phase.COUNTDOWN and flow.holding_go:
+            draw_prompt(surface, self.fonts, layout.camera.rect, text(lang, "hold_go"), theme.WARN_AMBER)
+        elif flow.phase is Phase.COUNTDOWN and not flow.paused:   # the pause title stands alone
             self._draw_countdown(surface, layout.camera.rect, flow)
         elif flow.phase is Phase.PLAYING:
             if flow.phase_time < 0.8 and not flow.practice:   # "GO!" right after the countdown
@@ -332,12 +351,17 @@ class Screens:
                 draw_prompt(surface, self.fonts, layout.camera.rect,
                             state.source_note or text(lang, "stale_prompt"), theme.WARN_AMBER)
             elif not flow.faces_ok:
-                message = (text(lang, "no_face_hold") if flow.practice
-                           else text(lang, "no_face_prompt", left=flow.forfeit_in))
+                if flow.practice:
+                    message = text(lang, "no_face_hold")
+                elif flow.players == 2:
+                    message = text(lang, "no_face_prompt_player", players=self._names(lang, flow.missing),
+                                   left=flow.forfeit_in)
+                else:
+                    message = text(lang, "no_face_prompt", left=flow.forfeit_in)
                 draw_prompt(surface, self.fonts, layout.camera.rect, message, theme.OUT_RED)
 
     def _draw_player(self, surface: pygame.Surface, p: PlayerPanel, player: int, j: Judgement,
-                     state: ScreenState) -> None:
+                     state: ScreenState, judging: bool = True) -> None:
         lang = state.lang
         small = self.fonts.get(17 if p.frame else 18)
         if p.frame is not None:
@@ -351,9 +375,12 @@ class Screens:
             gauge_title = text(lang, "gauge_inactive", happy=round(100 * j.emotion("happy")))
         draw_text(surface, small, fit_text(small, gauge_title, p.gauge.rect.w),
                   theme.TEXT_DIM if j.gauge_active else theme.INACTIVE_GREY, p.titles[0])
-        p.gauge.draw(surface, j.smile_smoothed, state.settings.threshold, j.gauge_active, j.verdict is Verdict.OUT)
-        pulse = 0.5 + 0.5 * np.sin(state.now * 10) if j.verdict is Verdict.OUT else 0.0
-        p.verdict.draw(surface, j.verdict, lang, pulse)
+        out = judging and j.verdict is Verdict.OUT
+        p.gauge.draw(surface, j.smile_smoothed, state.settings.threshold, j.gauge_active, out)
+        if judging:
+            p.verdict.draw(surface, j.verdict, lang, 0.5 + 0.5 * np.sin(state.now * 10) if out else 0.0)
+        else:
+            p.verdict.draw_label(surface, text(lang, "verdict_ready"), theme.ACCENT)
         draw_text(surface, small, text(lang, "emotion_short" if compact else "emotion_title"), theme.TEXT_DIM,
                   p.titles[1])
         p.emotions.draw(surface, j.emotion_probs, lang, j.verdict is not Verdict.NO_FACE)

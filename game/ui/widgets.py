@@ -143,15 +143,20 @@ class VerdictBanner:
         self.size = size or int(self.rect.h * 0.72)
 
     def draw(self, surface: pygame.Surface, verdict: Verdict, lang: str, pulse: float = 0.0) -> None:
-        colour = theme.VERDICT_COLOURS[verdict.value]
-        tint = pygame.Surface(self.rect.size, pygame.SRCALPHA)
         strength = 60 + int(50 * pulse) if verdict is Verdict.OUT else 34
+        size = self.size if verdict is not Verdict.NO_FACE else int(self.size * 0.6)
+        self.draw_label(surface, text(lang, f"verdict_{verdict.value}"), theme.VERDICT_COLOURS[verdict.value],
+                        strength, size)
+
+    def draw_label(self, surface: pygame.Surface, label: str, colour, strength: int = 34,
+                   size: int | None = None) -> None:
+        """Any word in the banner's frame (e.g. READY during the countdown, when there is no verdict)."""
+        tint = pygame.Surface(self.rect.size, pygame.SRCALPHA)
         pygame.draw.rect(tint, (*colour, strength), tint.get_rect(), border_radius=16)
         surface.blit(tint, self.rect.topleft)
         pygame.draw.rect(surface, colour, self.rect, width=3, border_radius=16)
-        size = self.size if verdict is not Verdict.NO_FACE else int(self.size * 0.6)
-        draw_text(surface, self.fonts.get(size, bold=True), text(lang, f"verdict_{verdict.value}"),
-                  colour, self.rect.center, "center")
+        draw_text(surface, self.fonts.get(size or int(self.size * 0.6), bold=True), label, colour,
+                  self.rect.center, "center")
 
 
 class AnalysisLine:

@@ -1,0 +1,148 @@
+"""The game as a player meets it (issue 16): the real App and GameFlow driven by a scripted
+engine and a scripted clock, checked by what they do and by the pixels they draw."""
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+
+from game.flow import Event, GameFlow, Outcome, Phase
+from game.types import Verdict
+from game.ui import theme
+from game.ui.screens import TITLE_MENU
+from tests.test_game_flow import (Clock, make_app, make_result, press, private_dirs, quick_config,  # noqa: F401
+                                  run_for, tick)
+from tests.test_ui import near
+
+
+def play_until(app, host, clock, phase: Phase, seconds: float = 10.0, **result_kw) -> None:
+    """Tick (1/30 s at a time) until the flow reaches ``phase``."""
+    for _ in range(round(seconds * 30)):
+        if app.flow.phase is phase:
+            return
+        tick(app, host, clock, 1 / 30, **result_kw)
+    assert app.flow.phase is phase, f"stuck in {app.flow.phase}"
+
+
+# --- 1: --players 2 selects the face-off --------------------------------------------------
+def test_players_2_selects_face_off_on_the_title_and_enter_starts_it():
+    clock = Clock()
+    app, host, _ = make_app(clock, players=2)
+    tick(app, host, clock, 0.1, smiles=(0.1, 0.1))
+    faceoff = app.screens.menu_buttons[TITLE_MENU.index("menu_faceoff")].rect
+    solo = app.screens.menu_buttons[TITLE_MENU.index("menu_solo")].rect
+    assert near(app.surface, faceoff, theme.ACCENT, tol=10) > near(app.surface, solo, theme.ACCENT, tol=10)
+    press(app, pygame.K_RETURN)
+    assert host.started == [2] and app.flow.players == 2 and app.flow.phase is Phase.CALIBRATE
+
+
+# --- 5: no verdict before GO; a grin is not a baseline ------------------------------------
+def test_countdown_shows_no_red_gauge_and_no_out_before_go():
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.start_game(1)
+    play_until(app, host, clock, Phase.COUNTDOWN, smiles=(0.1,))
+    tick(app, host, clock, 0.2, smiles=(0.95,), verdicts=[Verdict.OUT])   # grinning during 3-2-1
+    assert app.flow.phase is Phase.COUNTDOWN
+    panel = app.screens.layout(1, False).panels[0]
+    assert near(app.surface, panel.verdict.rect, theme.OUT_RED, tol=30) == 0
+    assert near(app.surface, panel.gauge.bar, theme.OUT_RED, tol=30) == 0
+    assert near(app.surface, panel.verdict.rect, theme.ACCENT, tol=12) > 300   # READY in the banner
+
+
+def test_a_smile_at_go_is_not_out_at_zero_and_not_a_record():
+    clock = Clock()
+    app, host, sounds = make_app(clock)
+    app.start_game(1)
+    play_until(app, host, clock, Phase.COUNTDOWN, smiles=(0.1,))
+    tick(app, host, clock, 2.0, smiles=(0.95,), verdicts=[Verdict.OUT])   # still grinning when 3-2-1 ends
+    assert app.flow.phase is Phase.COUNTDOWN and app.flow.holding_go and "go" not in sounds.played
+    assert app.flow.result is None and app.scores.entries == []
+    tick(app, host, clock, 1 / 30, smiles=(0.1,))                        # a straight face: GO
+    assert app.flow.phase is Phase.PLAYING and sounds.played[-1] == "go"
+    tick(app, host, clock, 1.0, smiles=(0.1,))
+    tick(app, host, clock, 1 / 30, smiles=(0.95,), verdicts=[Verdict.OUT])
+    assert app.flow.result.outcome is Outcome.LAUGHED and app.flow.result.seconds >= 1.0
+
+
+def test_calibration_refuses_a_grin_says_so_and_measures_again():
+    clock, flow = Clock(), GameFlow(quick_config(calibration_seconds=1.0, max_baseline=0.5))
+    flow.begin()
+    events = run_for(flow, clock, 1.2, smiles=(0.95,))
+    assert Event.RECALIBRATE in events and Event.CALIBRATED not in events
+    assert flow.phase is Phase.CALIBRATE and flow.refused == ((0, pytest.approx(0.95)),)
+    assert flow.calibrated_for < 0.3 and flow.baselines == [0.0]
+    events = run_for(flow, clock, 1.2, smiles=(0.3,))
+    assert Event.CALIBRATED in events and flow.baselines == [pytest.approx(0.3)] and flow.refused == ()
+
+
+def test_calibration_screen_says_the_face_was_not_calm():
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.start_game(1)
+    tick(app, host, clock, 0.1, smiles=(0.1,))
+    calm = pygame.surfarray.array3d(app.surface).copy()
+    camera = app.screens.calib_camera.rect
+    assert near(app.surface, camera, theme.OUT_RED, tol=60) < 200
+    tick(app, host, clock, 0.6, smiles=(1.0,))
+    assert app.flow.refused and app.flow.phase is Phase.CALIBRATE and host.baselines is None
+    assert near(app.surface, camera, theme.OUT_RED, tol=60) > 3000    # the red notice over the camera
+    assert not np.array_equal(calm, pygame.surfarray.array3d(app.surface))
+
+
+# --- 4: an overlay pauses the round -------------------------------------------------------
+def test_help_overlay_pauses_the_round_timer_and_judging():
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.start_game(1)
+    play_until(app, host, clock, Phase.PLAYING, smiles=(0.1,))
+    tick(app, host, clock, 1.0, smiles=(0.1,))
+    held = app.flow.elapsed
+    press(app, pygame.K_h)
+    assert app.show_help and app.flow.paused
+    tick(app, host, clock, 3.0, smiles=(0.95,), verdicts=[Verdict.OUT])   # laughing behind the help
+    assert app.flow.elapsed == pytest.approx(held) and app.flow.phase is Phase.PLAYING
+    press(app, pygame.K_SPACE)                                            # any key closes it
+    assert not app.show_help and not app.flow.paused
+    tick(app, host, clock, 1.0, smiles=(0.1,))
+    assert app.flow.elapsed == pytest.approx(held + 1.0, abs=0.05)
+
+
+def test_a_player_pause_stays_paused_after_the_help_closes():
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.start_game(1)
+    play_until(app, host, clock, Phase.PLAYING, smiles=(0.1,))
+    press(app, pygame.K_p, pygame.K_h, pygame.K_x)
+    assert app.flow.paused and not app.show_help
+
+
+# --- 3: face-off with one face in view ----------------------------------------------------
+@pytest.fixture
+def prompts(monkeypatch) -> list[str]:
+    """The messages the screens put over the camera view, in the order drawn."""
+    import game.ui.screens as screens_module
+
+    seen: list[str] = []
+    real = screens_module.draw_prompt
+
+    def recording(surface, fonts, rect, message, colour):
+        seen.append(message)
+        real(surface, fonts, rect, message, colour)
+
+    monkeypatch.setattr(screens_module, "draw_prompt", recording)
+    return seen
+
+
+def test_face_off_with_one_face_names_the_missing_player_and_esc_leaves(prompts):
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.settings.language = "en"
+    press(app, pygame.K_2, pygame.K_RETURN)
+    tick(app, host, clock, 2.0, smiles=(0.1, 0.0), faces=[True, False])
+    assert app.flow.phase is Phase.CALIBRATE and app.flow.missing == (1,)
+    assert near(app.surface, app.screens.calib_camera.rect, theme.WARN_AMBER, tol=60) > 3000
+    assert prompts[-1].startswith("P2 not in view") and "Esc" in prompts[-1]
+    assert "(5" not in prompts[-1]                 # no countdown that never runs
+    press(app, pygame.K_ESCAPE)
+    assert app.flow.phase is Phase.TITLE and app.running
