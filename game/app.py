@@ -466,10 +466,10 @@ class App:
 
     def _record_score(self) -> None:
         result = self.flow.result
-        if self.flow.players != 1 or self.flow.practice:
-            return
+        if self.flow.players != 1 or self.flow.practice or result.outcome is Outcome.HID:
+            return   # face-offs, practice and disqualified rounds are not ranked
         entry = ScoreEntry.now(result.seconds, self.flow.tracks[0].peak, self.settings.threshold,
-                               won=result.outcome is Outcome.SURVIVED)
+                               won=result.outcome is Outcome.SURVIVED, round_seconds=self.flow.config.round_seconds)
         self.new_rank = self.scores.add(entry)
         problem = self.scores.save()
         if problem:
@@ -498,7 +498,8 @@ class App:
             watch_frame=watch.latest() if watch else None, watch_name=watch.name if watch else "",
             watch_count=len(watch.clips) if watch else 0, watch_visible=self.watch_visible,
             fps=per_second(self._step_times, now), infer_rate=per_second(self._result_times, now), toast=self._toast if now < self._toast_until else "",
-            show_help=self.show_help, menu_index=self.menu_index, scores=self.scores.entries,
+            show_help=self.show_help, menu_index=self.menu_index,
+            scores=self.scores.table(self.flow.config.round_seconds),
             new_rank=self.new_rank, laugh_note=self.laugh_note, source_note=self._source_note, now=now)
 
     def draw(self, now: float) -> pygame.Surface:

@@ -1,17 +1,31 @@
-"""The local high-score table of solo rounds, kept in ``<config dir>/scores.json``.
+"""The local high-score tables of solo rounds, kept in ``<config dir>/scores.json``.
 
-Longer survival ranks higher; at equal time a higher threshold (harder game) and
-then a lower peak smile win. A bad file is reported and the table starts empty.
+One table per round length (an 8 s win and a 13 s laugh in a 30 s round are not
+comparable). Longer survival ranks higher; at equal time a higher threshold (harder
+game) and then a lower peak smile win. Disqualified rounds are never entered. Times
+and peaks are rounded once, here, so the results headline and the table agree. A bad
+file is reported, the rows that could be read are kept, and the file as it was is kept
+beside it as ``scores.json.corrupt-<timestamp>``.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from game.settings import config_dir, read_json, write_json_atomic
+from game.settings import config_dir, keep_broken, read_json, write_json_atomic
 
-TABLE_SIZE = 10
+TABLE_SIZE = 10   # entries kept per round length
+
+
+def shown_seconds(seconds: float) -> float:
+    """Time survived as shown and stored: whole tenths, rounded down (3.97 s did not reach 4.0 s)."""
+    return math.floor(seconds * 10 + 1e-6) / 10
+
+
+def shown_peak(peak: float) -> float:
+    return round(peak, 2)
 
 
 @dataclass(frozen=True)
@@ -21,29 +35,54 @@ class ScoreEntry:
     threshold: float
     won: bool           # survived the whole round
     date: str           # YYYY-MM-DD
+    round_seconds: float | None = None   # the round's length; None: a row from before lengths were kept
 
     def sort_key(self) -> tuple:
-        return (-round(self.seconds, 1), -self.threshold, self.peak)
+        return (-self.seconds, -self.threshold, self.peak)
 
     @classmethod
-    def now(cls, seconds: float, peak: float, threshold: float, won: bool) -> "ScoreEntry":
-        return cls(round(seconds, 2), round(peak, 3), round(threshold, 2), won,
-                   datetime.now().strftime("%Y-%m-%d"))
+    def now(cls, seconds: float, peak: float, threshold: float, won: bool,
+            round_seconds: float | None = None) -> "ScoreEntry":
+        return cls(shown_seconds(seconds), shown_peak(peak), round(threshold, 2), won,
+                   datetime.now().strftime("%Y-%m-%d"), round_seconds)
+
+
+def _number(value: object) -> float:
+    """A finite JSON number (not a bool, not a string, not NaN or Infinity), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(value)
+    return float(value)
 
 
 def _entry_from(data: object) -> ScoreEntry | None:
     if not isinstance(data, dict):
         return None
     try:
-        entry = ScoreEntry(seconds=float(data["seconds"]), peak=float(data["peak"]),
-                           threshold=float(data["threshold"]), won=bool(data["won"]), date=str(data["date"]))
+        won = data["won"]
+        if not isinstance(won, bool) or not isinstance(data["date"], str):   # bool("false") is True
+            return None
+        length = data.get("round_seconds", data["seconds"] if won else None)   # a win lasted the round
+        entry = ScoreEntry(seconds=_number(data["seconds"]), peak=_number(data["peak"]),
+                           threshold=_number(data["threshold"]), won=won, date=data["date"],
+                           round_seconds=None if length is None else _number(length))
     except (KeyError, TypeError, ValueError):
         return None
     return entry if entry.seconds >= 0 else None
 
 
+def _trimmed(entries: list[ScoreEntry]) -> list[ScoreEntry]:
+    """Sorted, at most TABLE_SIZE per round length."""
+    kept, count = [], {}
+    for entry in sorted(entries, key=ScoreEntry.sort_key):
+        count[entry.round_seconds] = count.get(entry.round_seconds, 0) + 1
+        if count[entry.round_seconds] <= TABLE_SIZE:
+            kept.append(entry)
+    return kept
+
+
 class HighScores:
-    """The sorted table; ``add`` returns the 1-based rank of a new entry (None if it did not place)."""
+    """The sorted tables; ``add`` returns the 1-based rank of a new entry among the rounds of
+    its length (None if it did not place)."""
 
     def __init__(self, path: Path | None = None):
         self.path = path or config_dir() / "scores.json"
@@ -53,21 +92,27 @@ class HighScores:
         """Read the table; -> messages about what was wrong with the file."""
         data, problem = read_json(self.path)
         self.entries = []
-        if data is None:
-            return [problem] if problem else []
-        if not isinstance(data, list):
-            return [f"{self.path}: expected a JSON list of scores; starting an empty table"]
-        entries = [_entry_from(row) for row in data]
-        self.entries = sorted((e for e in entries if e is not None), key=ScoreEntry.sort_key)[:TABLE_SIZE]
-        bad = sum(e is None for e in entries)
-        return [f"{self.path}: skipped {bad} malformed score row(s)"] if bad else []
+        problems = [problem] if problem else []
+        if data is not None and not isinstance(data, list):
+            problems.append(f"{self.path}: expected a JSON list of scores; starting an empty table")
+        elif data is not None:
+            entries = [_entry_from(row) for row in data]
+            self.entries = _trimmed([e for e in entries if e is not None])
+            bad = sum(e is None for e in entries)
+            if bad:
+                problems.append(f"{self.path}: skipped {bad} malformed score row(s)")
+        if problems:   # the next save would lose what was skipped: keep the file as it was
+            problems[0] += f"; {keep_broken(self.path)}"
+        return problems
+
+    def table(self, round_seconds: float | None) -> list[ScoreEntry]:
+        """The ranking of rounds of this length, best first."""
+        return [e for e in self.entries if e.round_seconds == round_seconds]
 
     def add(self, entry: ScoreEntry) -> int | None:
-        self.entries.append(entry)
-        self.entries.sort(key=ScoreEntry.sort_key)
-        rank = next(i for i, e in enumerate(self.entries) if e is entry) + 1
-        del self.entries[TABLE_SIZE:]
-        return rank if rank <= TABLE_SIZE else None
+        self.entries = _trimmed(self.entries + [entry])
+        table = self.table(entry.round_seconds)
+        return next((i + 1 for i, e in enumerate(table) if e is entry), None)
 
     def save(self) -> str | None:
         try:

@@ -146,3 +146,96 @@ def test_face_off_with_one_face_names_the_missing_player_and_esc_leaves(prompts)
     assert "(5" not in prompts[-1]                 # no countdown that never runs
     press(app, pygame.K_ESCAPE)
     assert app.flow.phase is Phase.TITLE and app.running
+
+
+# --- 6: high scores -----------------------------------------------------------------------
+@pytest.fixture
+def texts(monkeypatch) -> list[str]:
+    """Every string the screens draw with draw_text, in order."""
+    import game.ui.screens as screens_module
+
+    seen: list[str] = []
+    real = screens_module.draw_text
+
+    def recording(surface, font, label, colour, pos, anchor="topleft"):
+        seen.append(label)
+        return real(surface, font, label, colour, pos, anchor)
+
+    monkeypatch.setattr(screens_module, "draw_text", recording)
+    return seen
+
+
+def lose_at(app, host, clock, seconds: float, peak: float = 0.95) -> None:
+    """Calibrate, count down, keep a straight face for ``seconds``, then laugh; on to the results."""
+    app.start_game(1)
+    play_until(app, host, clock, Phase.PLAYING, smiles=(0.1,))
+    while app.flow.elapsed + 1 / 30 < seconds:
+        tick(app, host, clock, 1 / 30, smiles=(0.1,))
+    tick(app, host, clock, 1 / 30, smiles=(peak,), verdicts=[Verdict.OUT])
+    tick(app, host, clock, 1.5, smiles=(0.1,))
+    press(app, pygame.K_RETURN)
+    assert app.flow.phase is Phase.RESULTS
+
+
+def test_a_disqualified_round_is_never_ranked(texts):
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.settings.language = "en"
+    app.start_game(1)
+    play_until(app, host, clock, Phase.PLAYING, smiles=(0.1,))
+    tick(app, host, clock, 1.0, smiles=(0.1,))
+    play_until(app, host, clock, Phase.RESULTS, faces=[False])
+    assert app.flow.result.outcome is Outcome.HID
+    assert app.scores.entries == [] and app.new_rank is None
+    texts.clear()
+    app.draw(clock())
+    assert "Disqualified rounds are not ranked" in texts
+    assert not any(t.startswith(("Rank", "New record", "#")) for t in texts)
+
+
+def test_a_laugh_is_placed_quietly_a_win_is_marked_and_celebrated(texts):
+    clock = Clock()
+    app, host, _ = make_app(clock)          # 5 s rounds
+    app.settings.language = "en"
+    lose_at(app, host, clock, 3.0)
+    assert app.new_rank == 1
+    lose_at(app, host, clock, 1.0)
+    assert app.new_rank == 2
+    texts.clear()
+    app.draw(clock())
+    assert "#2" in texts and "Rank #2!" not in texts and "New record!" not in texts
+    badge = pygame.Rect(240 + 800 - 200, 200 + 10, 180, 40)
+    assert near(app.surface, badge, theme.OUT_RED, tol=40) == 0      # a loss is not celebrated in red
+    press(app, pygame.K_RETURN)                                      # again: survive the whole round
+    play_until(app, host, clock, Phase.RESULTS, smiles=(0.1,))
+    assert app.flow.result.outcome is Outcome.SURVIVED and app.new_rank == 1
+    texts.clear()
+    app.draw(clock())
+    assert "5 s rounds" in texts and texts.count("Won") == 1 and texts.count("Laughed") == 2
+    assert [e.won for e in app.scores.table(5.0)] == [True, False, False]
+
+
+def test_rounds_of_different_lengths_are_ranked_apart():
+    from game.scores import HighScores, ScoreEntry
+
+    scores = HighScores()
+    assert scores.add(ScoreEntry.now(13.0, 0.9, 0.8, False, round_seconds=30.0)) == 1
+    assert scores.add(ScoreEntry.now(8.0, 0.4, 0.8, True, round_seconds=8.0)) == 1   # a win tops its own table
+    assert [e.seconds for e in scores.table(8.0)] == [8.0] and [e.seconds for e in scores.table(30.0)] == [13.0]
+    assert scores.save() is None
+    again = HighScores()
+    again.load()
+    assert again.table(8.0) == scores.table(8.0)
+
+
+def test_results_headline_and_table_round_the_same_way(texts):
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.settings.language = "en"
+    lose_at(app, host, clock, 3.95, peak=0.915)
+    entry = app.scores.table(5.0)[0]
+    texts.clear()
+    app.draw(clock())
+    headline = next(t for t in texts if t.startswith("Survived "))
+    assert headline == f"Survived {entry.seconds:.1f} s · peak smile {entry.peak:.2f}"
+    assert f"{entry.seconds:.1f} s" in texts and f"{entry.peak:.2f}" in texts

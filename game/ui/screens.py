@@ -13,7 +13,7 @@ from model.face import square_crop
 
 from game.flow import GameFlow, Outcome, Phase
 from game.i18n import text
-from game.scores import ScoreEntry
+from game.scores import ScoreEntry, shown_peak, shown_seconds
 from game.settings import Settings
 from game.types import EngineResult, Judgement, Verdict
 from game.ui import theme
@@ -22,6 +22,7 @@ from game.ui.widgets import (AnalysisLine, Button, CameraView, Chip, EmotionBars
                              StatsReadout, ThresholdSlider, VerdictBanner)
 
 W, H = theme.SCREEN_SIZE
+SCORE_DATE_X = 630   # the score table's date column, from the table's left edge
 TITLE_MENU = ("menu_solo", "menu_faceoff", "menu_practice", "menu_record", "menu_quit")
 HELP_KEYS = (
     ("Enter / Space", "key_start"), ("← → / - +", "key_threshold"), ("T", "key_two_stage"),
@@ -435,9 +436,9 @@ class Screens:
             face_rect = face_surface.get_rect(midtop=(card.centerx, card.y + 24))
             surface.blit(face_surface, face_rect)
             pygame.draw.rect(surface, colour, face_rect.inflate(6, 6), width=3, border_radius=6)
-        draw_text(surface, self.fonts.get(40, bold=True), text(lang, "laugh_peak", peak=track.peak), theme.TEXT,
+        draw_text(surface, self.fonts.get(40, bold=True), text(lang, "laugh_peak", peak=shown_peak(track.peak)), theme.TEXT,
                   (card.centerx, card.y + 310), "center")
-        draw_text(surface, self.fonts.get(30), text(lang, "laugh_time", seconds=flow.result.seconds), theme.ACCENT,
+        draw_text(surface, self.fonts.get(30), text(lang, "laugh_time", seconds=shown_seconds(flow.result.seconds)), theme.ACCENT,
                   (card.centerx, card.y + 362), "center")
         small = self.fonts.get(17)
         note = state.laugh_note or text(lang, "laugh_private")
@@ -453,7 +454,10 @@ class Screens:
         headline, colour = self._headline(state)
         draw_text(surface, self.fonts.get(64, bold=True), headline, colour, (W // 2, 90), "center")
         if result is not None and flow.players == 1:
-            detail = text(lang, "result_detail", seconds=result.seconds, peak=flow.tracks[0].peak)
+            detail = text(lang, "result_detail", seconds=shown_seconds(result.seconds),
+                          peak=shown_peak(flow.tracks[0].peak))
+            if result.outcome is Outcome.HID:
+                detail = text(lang, "result_not_ranked")
             draw_text(surface, self.fonts.get(26), detail, theme.TEXT, (W // 2, 158), "center")
         if flow.players == 2:
             self._draw_faceoff_cards(surface, state)
@@ -464,22 +468,34 @@ class Screens:
     def _draw_score_table(self, surface: pygame.Surface, state: ScreenState, table: pygame.Rect) -> None:
         lang = state.lang
         panel(surface, table)
-        draw_text(surface, self.fonts.get(28, bold=True), text(lang, "scores_title"), theme.ACCENT,
-                  (table.x + 28, table.y + 20))
+        title = draw_text(surface, self.fonts.get(28, bold=True), text(lang, "scores_title"), theme.ACCENT,
+                          (table.x + 28, table.y + 20))
+        draw_text(surface, self.fonts.get(20), text(lang, "scores_round", seconds=state.flow.config.round_seconds),
+                  theme.TEXT_DIM, (title.right + 14, title.bottom - 4), "bottomleft")
+        result = state.flow.result
         if state.new_rank is not None:
-            badge = text(lang, "new_record") if state.new_rank == 1 else text(lang, "rank_entered", rank=state.new_rank)
-            draw_text(surface, self.fonts.get(28, bold=True), badge, theme.OUT_RED, (table.right - 28, table.y + 20),
+            # A new best or a survived round is celebrated; a laugh's place is only stated.
+            won = result is not None and result.outcome is Outcome.SURVIVED
+            if state.new_rank == 1:
+                badge, colour = text(lang, "new_record"), theme.OUT_RED
+            elif won:
+                badge, colour = text(lang, "rank_entered", rank=state.new_rank), theme.OUT_RED
+            else:
+                badge, colour = text(lang, "rank_plain", rank=state.new_rank), theme.TEXT_DIM
+            draw_text(surface, self.fonts.get(28, bold=True), badge, colour, (table.right - 28, table.y + 20),
                       "topright")
         if not state.scores:
             draw_text(surface, self.fonts.get(22), text(lang, "scores_empty"), theme.TEXT_DIM, table.center, "center")
             return
-        # Column right edges (numbers align right), the date column left-aligned.
-        columns = (("col_rank", 90), ("col_time", 290), ("col_peak", 470), ("col_threshold", 630))
+        # Numbers align right at these x offsets; the result and the date are left-aligned.
+        columns = (("col_rank", 64), ("col_time", 330), ("col_peak", 470), ("col_threshold", 600))
+        result_x, date_x = 100, SCORE_DATE_X
         head, row_font = self.fonts.get(17), self.fonts.get(22)
         y = table.y + 74
         for key, right in columns:
             draw_text(surface, head, text(lang, key), theme.TEXT_DIM, (table.x + right, y), "topright")
-        draw_text(surface, head, text(lang, "col_date"), theme.TEXT_DIM, (table.x + 668, y))
+        draw_text(surface, head, text(lang, "col_result"), theme.TEXT_DIM, (table.x + result_x, y))
+        draw_text(surface, head, text(lang, "col_date"), theme.TEXT_DIM, (table.x + date_x, y))
         for i, entry in enumerate(state.scores):
             y = table.y + 106 + 33 * i
             highlight = state.new_rank == i + 1
@@ -490,7 +506,9 @@ class Screens:
                      f"{entry.threshold:.2f}")
             for (key, right), cell in zip(columns, cells):
                 draw_text(surface, row_font, cell, colour, (table.x + right, y), "topright")
-            draw_text(surface, row_font, entry.date, colour, (table.x + 668, y))
+            draw_text(surface, row_font, text(lang, "score_won" if entry.won else "score_laughed"),
+                      theme.SAFE_GREEN if entry.won else theme.TEXT_DIM, (table.x + result_x, y))
+            draw_text(surface, row_font, entry.date, colour, (table.x + date_x, y))
 
     def _draw_faceoff_cards(self, surface: pygame.Surface, state: ScreenState) -> None:
         flow, lang, result = state.flow, state.lang, state.flow.result
@@ -515,10 +533,10 @@ class Screens:
             else:
                 pygame.draw.rect(surface, theme.TRACK, face_rect, border_radius=8)
             pygame.draw.rect(surface, colour, face_rect.inflate(6, 6), width=3, border_radius=6)
-            draw_text(surface, self.fonts.get(30, bold=True), text(lang, "laugh_peak", peak=track.peak), theme.TEXT,
+            draw_text(surface, self.fonts.get(30, bold=True), text(lang, "laugh_peak", peak=shown_peak(track.peak)), theme.TEXT,
                       (card.centerx, card.bottom - 60), "center")
             if result is not None:
-                draw_text(surface, self.fonts.get(22), text(lang, "laugh_time", seconds=result.seconds),
+                draw_text(surface, self.fonts.get(22), text(lang, "laugh_time", seconds=shown_seconds(result.seconds)),
                           theme.TEXT_DIM, (card.centerx, card.bottom - 24), "center")
 
     def _headline(self, state: ScreenState) -> tuple[str, tuple]:
