@@ -310,6 +310,15 @@ _ANALYSIS: dict[str, dict[Analysis, tuple[str, str]]] = {
 }
 
 
+# A face that is not smiling but shows another emotion most: named, not called calm.
+_DOMINANT: dict[str, dict[str, str]] = {
+    "ko": {"angry": "화가 난 표정이에요.", "disgust": "불쾌한 표정이에요.", "fear": "겁먹은 표정이에요.",
+           "sad": "슬픈 표정이에요.", "surprise": "놀란 표정이에요."},
+    "en": {"angry": "An angry face.", "disgust": "A look of disgust.", "fear": "A frightened face.",
+           "sad": "A sad face.", "surprise": "A surprised face."},
+}
+
+
 def text(lang: str, key: str, **values) -> str:
     """The string ``key`` in ``lang`` (Korean when the language is unknown)."""
     table = STRINGS.get(lang, STRINGS["ko"])
@@ -329,6 +338,9 @@ def analysis_lines(lang: str, judgement: Judgement) -> tuple[str, str]:
 
     def pct(p: float) -> int:
         return int(round(100 * p))
+
+    if judgement.analysis is Analysis.CALM and EMOTIONS[top] in _DOMINANT["en"]:
+        headline = _DOMINANT.get(lang, _DOMINANT["ko"])[EMOTIONS[top]]
 
     return headline, detail.format(
         smile=pct(judgement.smile_smoothed), happy=pct(probs[HAPPY]), neutral=pct(probs[NEUTRAL]),

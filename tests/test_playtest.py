@@ -151,17 +151,19 @@ def test_face_off_with_one_face_names_the_missing_player_and_esc_leaves(prompts)
 # --- 6: high scores -----------------------------------------------------------------------
 @pytest.fixture
 def texts(monkeypatch) -> list[str]:
-    """Every string the screens draw with draw_text, in order."""
+    """Every string the screens and widgets draw with draw_text, in order."""
     import game.ui.screens as screens_module
+    import game.ui.widgets as widgets_module
 
     seen: list[str] = []
-    real = screens_module.draw_text
+    real = theme.draw_text
 
     def recording(surface, font, label, colour, pos, anchor="topleft"):
         seen.append(label)
         return real(surface, font, label, colour, pos, anchor)
 
     monkeypatch.setattr(screens_module, "draw_text", recording)
+    monkeypatch.setattr(widgets_module, "draw_text", recording)
     return seen
 
 
@@ -239,3 +241,29 @@ def test_results_headline_and_table_round_the_same_way(texts):
     headline = next(t for t in texts if t.startswith("Survived "))
     assert headline == f"Survived {entry.seconds:.1f} s · peak smile {entry.peak:.2f}"
     assert f"{entry.seconds:.1f} s" in texts and f"{entry.peak:.2f}" in texts
+
+
+# --- 8: the analysis names a dominant emotion ---------------------------------------------
+@pytest.mark.parametrize("lang, emotion, headline", [("ko", "fear", "겁먹은 표정이에요."),
+                                                      ("en", "surprise", "A surprised face."),
+                                                      ("en", "neutral", "A calm face.")])
+def test_analysis_names_a_dominant_non_happy_emotion_on_the_play_screen(texts, lang, emotion, headline):
+    from game.types import Analysis, Judgement, Mode, PlayerResult
+    from model.labels import EMOTIONS
+    from tests.test_game_flow import BOX
+
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.settings.language = lang
+    app.flow.begin_practice()
+    probs = np.full(7, 0.04, np.float32)
+    probs[EMOTIONS.index(emotion)] = 0.66
+    tick(app, host, clock, 1 / 30)
+    j = Judgement(Verdict.SAFE, Mode.SIMPLE, 0.05, 0.05, probs, Analysis.CALM, True, 0.8)
+    host.result = make_result(clock)
+    host.result.players[0] = PlayerResult(BOX, j)
+    app.step(clock())
+    texts.clear()
+    app.draw(clock())
+    assert headline in texts
+    assert ("평온한 표정입니다." in texts or "A calm face." in texts) == (emotion == "neutral")
