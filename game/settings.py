@@ -2,15 +2,19 @@
 
 The config dir is ``$UTCHAM_CONFIG_DIR`` (tests), else ``$XDG_CONFIG_HOME/utcham``,
 else ``~/.config/utcham``. A bad file or value never stops the game: it is
-reported in one line and the default is used instead.
+reported in one line, what could be read is kept, the default is used for the rest,
+and the file as it was is kept beside it as ``settings.json.corrupt-<timestamp>``.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from pathlib import Path
 
 from game.i18n import LANGUAGES
@@ -80,7 +84,10 @@ def stale_temporary_files(folder: Path, name: str, age_s: float = STALE_TMP_S) -
 
 
 def read_json(path: Path) -> tuple[object | None, str | None]:
-    """-> (data, None), (None, None) when the file does not exist, (None, message) when it is bad."""
+    """-> (data, None); (None, None) when the file does not exist; (None, message) when it
+    cannot be read; (what could be read, message) when it is not valid JSON: the complete
+    leading entries of a cut-off object or list (a dict or list, possibly empty), else None.
+    NaN and Infinity are read as floats: the callers' validators reject them."""
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -90,7 +97,60 @@ def read_json(path: Path) -> tuple[object | None, str | None]:
     try:
         return json.loads(raw), None
     except json.JSONDecodeError as exc:
-        return None, f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}); using defaults"
+        partial = salvage_json(raw)
+        kept = f"kept the {len(partial)} entries before it" if partial else "using defaults"
+        return partial, f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}); {kept}"
+
+
+_SEPARATOR = re.compile(r"[\s,]*")
+_COLON = re.compile(r"\s*:\s*")
+_AFTER_VALUE = re.compile(r"\s*[,}\]]")   # a value is complete only when a delimiter follows it
+
+
+def salvage_json(raw: str) -> dict | list | None:
+    """The complete leading entries of a JSON object or list that is cut off or broken
+    part-way (a file truncated by a crash): {"a": 1, "b": tr -> {"a": 1}. None when the
+    text is not an object or a list."""
+    decoder = json.JSONDecoder()
+    i = _SEPARATOR.match(raw).end()
+    if raw[i:i + 1] not in ("{", "["):
+        return None
+    found: dict | list = {} if raw[i] == "{" else []
+    i += 1
+    while True:
+        i = _SEPARATOR.match(raw, i).end()
+        try:
+            if isinstance(found, dict):
+                key, i = decoder.raw_decode(raw, i)
+                colon = _COLON.match(raw, i)
+                if not isinstance(key, str) or colon is None:
+                    return found
+                value, i = decoder.raw_decode(raw, colon.end())
+            else:
+                value, i = decoder.raw_decode(raw, i)
+        except json.JSONDecodeError:
+            return found
+        if not _AFTER_VALUE.match(raw, i):
+            return found    # e.g. 0.6 cut from 0.65
+        if isinstance(found, dict):
+            found[key] = value
+        else:
+            found.append(value)
+
+
+def keep_broken(path: Path) -> str:
+    """Move a file that could not be used whole aside as ``<name>.corrupt-<timestamp>``
+    before the next save replaces it; -> what to tell the player."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        os.rename(path, backup)
+    except OSError as exc:
+        return f"could not keep a copy of it ({exc.strerror or type(exc).__name__})"
+    return f"the file as it was is kept as {backup}"
 
 
 @dataclass
@@ -121,7 +181,7 @@ def _valid_bool(value: object) -> bool | None:
 
 
 def _valid_threshold(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     if not THRESHOLD_MIN - 1e-9 <= value <= THRESHOLD_MAX + 1e-9:
         return None
@@ -146,16 +206,20 @@ class SettingsStore:
         self.path = path or config_dir() / "settings.json"
 
     def load(self) -> tuple[Settings, list[str]]:
-        """-> (settings, messages about anything that was replaced by a default)."""
+        """-> (settings, messages about anything that was replaced by a default). A file that
+        could not be used whole is moved aside (keep_broken) and the first message says where."""
         data, problem = read_json(self.path)
-        if data is None:
-            return Settings(), [problem] if problem else []
-        if not isinstance(data, dict):
-            return Settings(), [f"{self.path}: expected a JSON object, got {type(data).__name__}; using defaults"]
-        known = {f.name for f in fields(Settings)}
-        settings = Settings(**{k: v for k, v in data.items() if k in known})
-        settings, problems = settings.validated()
-        return settings, [f"{self.path}: {p}" for p in problems]
+        problems = [problem] if problem else []
+        settings = Settings()
+        if data is not None and not isinstance(data, dict):
+            problems.append(f"{self.path}: expected a JSON object, got {type(data).__name__}; using defaults")
+        elif data is not None:
+            known = {f.name for f in fields(Settings)}
+            settings, bad = Settings(**{k: v for k, v in data.items() if k in known}).validated()
+            problems += [f"{self.path}: {p}" for p in bad]
+        if problems:
+            problems[0] += f"; {keep_broken(self.path)}"
+        return settings, problems
 
     def save(self, settings: Settings) -> str | None:
         """Write the settings; -> a one-line message when that fails (read-only home), else None."""
