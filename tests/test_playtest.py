@@ -267,3 +267,46 @@ def test_analysis_names_a_dominant_non_happy_emotion_on_the_play_screen(texts, l
     app.draw(clock())
     assert headline in texts
     assert ("평온한 표정입니다." in texts or "A calm face." in texts) == (emotion == "neutral")
+
+
+# --- 2: recording from a looping video file -----------------------------------------------
+def test_recording_clips_from_a_looping_file_are_bounded_by_time_and_frames(tmp_path):
+    """The title was open for longer than one loop of the clip (its time starts again at 0),
+    and a backlog arrives in a burst: each clip is still ~2 s of 30 fps, never a runaway."""
+    from game.recording import Plan, select_prompts
+    from game.types import EngineResult, Frame
+    from game.ui.recording_screen import Stage
+    from tests.test_game_flow import choose, type_text
+
+    clock = Clock()
+    plan = Plan(select_prompts(["neutral"]), clips_per_prompt=2, prepare_s=0.5)
+    app, host, _ = make_app(clock, record_plan=plan, record_clip_s=2.0)
+    index = [0]
+
+    def deliver(seconds: float, burst: int = 1) -> None:
+        for _ in range(round(seconds * 30)):
+            clock.t += 1 / 30
+            for _ in range(burst):   # a backlog: several results in one screen frame
+                index[0] += 1
+                frame = make_result(clock).frame
+                frame.t_source = (index[0] % 93) / 30      # a 3.1 s clip, looping
+                host.result = EngineResult(Frame(frame.image, index[0], frame.t_source, clock()),
+                                           make_result(clock).players, 5.0, 20.0)
+                app.step(clock())
+            app.draw(clock())
+
+    deliver(7.0)                                   # the title, open through two loops of the file
+    choose(app, "menu_record")
+    type_text(app, "kim")
+    deliver(1.0, burst=3)                          # a burst while the consent page is open
+    deliver(2.0)
+    press(app, pygame.K_RETURN)
+    screen = app.recording
+    assert screen.stage is Stage.RECORDING and screen.session.clip_frames == 60   # 2 s at 30 fps
+    started = clock()
+    while screen.stage is Stage.RECORDING and clock() - started < 20:
+        deliver(1 / 30)
+    assert screen.stage is Stage.DONE and [c.frames for c in screen.clips] == [60, 60]
+    assert clock() - started < 0.5 + 2 * 2.0 + 0.5   # prepare + two 2 s clips
+    crops = sorted((tmp_path / "data" / "recordings").glob("kim/*/*/*.png"))
+    assert len(crops) == 120

@@ -15,7 +15,10 @@ Nothing is written before the player presses Enter on the consent page.
 """
 from __future__ import annotations
 
+from collections import deque
 from enum import Enum
+
+import numpy as np
 
 import pygame
 
@@ -32,7 +35,9 @@ from model.preprocess import Preprocessing
 
 W, H = theme.SCREEN_SIZE
 MIN_CLIP_FRAMES = 10        # one model window
+MAX_RATE = 60.0             # results per second a clip is sized for at most (a burst is not a rate)
 FALLBACK_RATE = 15.0        # results per second assumed before the engine's rate is known
+RATE_SAMPLES = 90           # arrival times the rate is measured over
 CONSENT_FONT_SIZES = (19, 17, 15, 13)   # the consent text shrinks to fit a long recordings path
 PARAGRAPH_GAP = 6
 
@@ -62,8 +67,10 @@ class RecordingScreen:
         self.clips: list[ClipRecord] = []
         self.face_missing = False
         self._last: EngineResult | None = None
-        self._t_first: float | None = None   # source time of the first result seen (for the rate)
-        self._seen = 0
+        # Clip timing runs on the capture clock, not the source's: a looping file's time
+        # starts again and a backlog arrives in a burst, neither of which is the real rate.
+        self._t0: float | None = None        # capture time of the first result seen
+        self._arrivals: deque[float] = deque(maxlen=RATE_SAMPLES)
         self.camera = CameraView(pygame.Rect(40, 84, 760, 570), fonts)
         self.agree_button = pygame.Rect(300, 640, 400, 52)     # with the ID field: centred, 300..980
         self.decline_button = pygame.Rect(720, 640, 260, 52)
@@ -114,10 +121,12 @@ class RecordingScreen:
         self.stage = Stage.RECORDING
 
     def _clip_frames(self) -> int:
-        """clip_seconds at the rate the engine has been giving results."""
+        """clip_seconds at the rate the engine has been giving results (the median gap between
+        them, so a burst does not count), at least one model window, at most MAX_RATE."""
         rate = FALLBACK_RATE
-        if self._seen > 1 and self._last is not None and self._last.frame.t_source > self._t_first:
-            rate = (self._seen - 1) / (self._last.frame.t_source - self._t_first)
+        gaps = np.diff(np.asarray(self._arrivals))
+        if gaps.size >= 2 and np.median(gaps) > 0:
+            rate = min(MAX_RATE, 1.0 / float(np.median(gaps)))
         return max(MIN_CLIP_FRAMES, round(self.clip_seconds * rate))
 
     # -- the clock ----------------------------------------------------------------------------
@@ -126,16 +135,16 @@ class RecordingScreen:
         if result is None or result is self._last:
             return
         self._last = result
-        if self._t_first is None:
-            self._t_first = result.frame.t_source
-        self._seen += 1
+        self._arrivals.append(result.frame.t_capture)
+        if self._t0 is None:
+            self._t0 = result.frame.t_capture
         if self.stage is not Stage.RECORDING:
             return
         box = result.box
         self.face_missing = box is None
         crop = None if box is None else self.preprocessing.crop(result.frame.image, box)
         try:
-            self.guided.feed(result.frame.t_source, crop)
+            self.guided.feed(result.frame.t_capture - self._t0, crop)
         except (RecordingError, OSError) as exc:
             self.error = str(exc)
             self._finish()
@@ -240,7 +249,7 @@ class RecordingScreen:
         emotion = emotion_name(lang, emotion_index(prompt.label.emotion))
         y = draw_text(surface, self.fonts.get(16), text(lang, "rec_label", smile=prompt.label.smile, emotion=emotion),
                       theme.TEXT_DIM, (x, y + 12)).bottom
-        now = result.frame.t_source if result is not None else 0.0
+        now = result.frame.t_capture - self._t0 if result is not None and self._t0 is not None else 0.0
         if guided.step is Step.PREPARE:
             draw_text(surface, self.fonts.get(22), text(lang, "rec_get_ready"), theme.TEXT, (side.centerx, y + 50),
                       "center")
