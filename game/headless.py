@@ -28,6 +28,35 @@ class HeadlessError(RuntimeError):
     """The run cannot be logged (e.g. the CSV path is not writable)."""
 
 
+def check_log_path(log: str | Path, inputs: dict[str, str | Path | None]) -> None:
+    """HeadlessError unless ``log`` may be (over)written: it must not be one of the run's
+    inputs (``{"source": ..., "weights": ..., "config": ...}``, links followed), and a file
+    already there must be an earlier log (same header), never some other file of the user's."""
+    path = Path(log)
+    if path.is_dir():
+        raise HeadlessError(f"--log {path}: is a folder; give a file name, e.g. {path / 'log.csv'}")
+    if not path.exists():
+        return
+    for what, other in inputs.items():
+        try:
+            same = other is not None and Path(other).exists() and path.samefile(other)
+        except OSError:
+            same = False
+        if same:
+            raise HeadlessError(f"--log {path}: is the {what} of this run; it would be overwritten, "
+                                "give another file for the log")
+    if path.is_file() and path.stat().st_size == 0:
+        return
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            first = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        first = []
+    if not first or first[0] != COLUMNS[0] or not set(COLUMNS) <= set(first):
+        raise HeadlessError(f"--log {path}: exists and is not a log of main.py --headless; "
+                            "give another file, or delete it first")
+
+
 class CsvLog:
     """One row per frame; with two players one row per player, with a 'player' column."""
 
@@ -105,6 +134,8 @@ def _report_state(state: SourceState) -> None:
 def run_headless(args: argparse.Namespace) -> int:
     """main.py --headless. Raises the known setup errors (config, weights, source, log)
     for main() to print; a source that fails mid-run is reported here (exit 2)."""
+    if args.log:
+        check_log_path(args.log, {"source": args.source, "weights": args.weights, "config": args.config})
     config = load_config(args.config).with_overrides(args.threshold, True if args.two_stage else None)
     stats = RunStats(args.players)
     engine = build_engine(args.weights, config, args.players)
