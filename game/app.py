@@ -43,7 +43,7 @@ from game.tracker import FaceFinder  # noqa: E402
 from game.types import EngineResult, Frame  # noqa: E402
 from game.ui import theme  # noqa: E402
 from game.ui.recording_screen import RecordingScreen  # noqa: E402
-from game.ui.screens import TITLE_MENU, Screens, ScreenState  # noqa: E402
+from game.ui.screens import SOURCE_MENU, TITLE_MENU, Screens, ScreenState  # noqa: E402
 from game.watch import WatchError, WatchPlayer  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -177,6 +177,32 @@ class EngineHost:
             self._finder = None
 
 
+VIDEO_PATTERNS = "*.mp4 *.avi *.mov *.mkv *.webm *.m4v"
+
+
+def ask_video_file() -> str | None:
+    """A file chooser for a video (None: cancelled); OSError where none can be shown."""
+    try:
+        import tkinter
+        from tkinter import filedialog
+    except ImportError as exc:
+        raise OSError(f"no file chooser ({exc})") from None
+    try:
+        root = tkinter.Tk()
+        root.withdraw()
+        try:
+            path = filedialog.askopenfilename(title="웃참 · video", filetypes=[("video", VIDEO_PATTERNS), ("*", "*")])
+        finally:
+            root.destroy()
+    except tkinter.TclError as exc:
+        raise OSError(f"no file chooser ({exc})") from None
+    return path or None
+
+
+def _is_camera(spec: str | int) -> bool:
+    return str(spec).isdigit()
+
+
 def per_second(times: deque[float], now: float) -> int:
     """How many of the recent event ``times`` fall in the last second."""
     return sum(t > now - 1.0 for t in times)
@@ -198,8 +224,9 @@ class App:
                  max_baseline: float = 0.5, settings_store: SettingsStore | None = None,
                  scores: HighScores | None = None, sounds: Sounds | None = None,
                  clock: Callable[[], float] = time.monotonic, surface: pygame.Surface | None = None,
-                 players: int = 1, record_plan: Plan = Plan(), record_clip_s: float = 2.0):
-        self.host, self.clock = host, clock
+                 players: int = 1, record_plan: Plan = Plan(), record_clip_s: float = 2.0,
+                 choose_file: Callable[[], str | None] = ask_video_file):
+        self.host, self.clock, self.choose_file = host, clock, choose_file
         self.record_plan, self.record_clip_s = record_plan, record_clip_s
         self.store = settings_store or SettingsStore()
         self.settings, problems = self.store.load()
@@ -210,7 +237,7 @@ class App:
             self.settings.language = "en"
         self.screens = Screens(self.fonts)
         self.surface = surface if surface is not None else pygame.Surface(theme.SCREEN_SIZE)
-        self.sounds = sounds or Sounds(self.settings.sound)
+        self.sounds = sounds or Sounds(self.settings.sound, start=False)   # opened once the source is known
         self.sounds.enabled = self.settings.sound
         self.flow = GameFlow(FlowConfig(round_seconds=rounds.round_seconds, calibration_seconds=calibration_s,
                                         countdown_seconds=rounds.countdown_s,
@@ -220,6 +247,9 @@ class App:
         self.watch_visible = True
         self.recording: RecordingScreen | None = None   # the recording mode, while it is open
         self.running = True
+        self.source_problem = ""    # why the source could not be opened: the no-camera screen is up
+        self.source_index = 0       # its selected button
+        self._players_wanted = players
         self.show_help = False
         self._overlay_paused = False   # the help overlay paused the round (and resumes it when closed)
         self.menu_index = TITLE_MENU.index("menu_faceoff" if players == 2 else "menu_solo")   # --players 2
@@ -271,13 +301,59 @@ class App:
         self.watch, self.watch_visible = player.start(), True
         self.toast(self.t("toast_watch", name=player.name))
 
-    def open_recording(self) -> None:
-        """The recording mode (title menu): consent first, then guided clips of the engine's face."""
+    def connect(self, players: int) -> bool:
+        """Start the engine on the source; when it cannot be opened, the no-camera screen says so."""
+        self._players_wanted = players
         try:
-            self.host.start(1)
+            self.host.start(players)
         except SourceError as exc:
             log.warning("%s", exc)
-            self.toast(str(exc))
+            self.source_problem = str(exc) or type(exc).__name__
+            return False
+        self.source_problem = ""
+        self.sounds.start()
+        return True
+
+    def use_file(self, path: str | Path) -> bool:
+        """Play from a video file instead of the camera (the no-camera screen's second choice)."""
+        self.host.spec = str(path)
+        return self.connect(self._players_wanted)
+
+    def _source_event(self, event: pygame.event.Event) -> None:
+        """Input while the no-camera screen is up: try again, choose or drop a video file, quit."""
+        choice = None
+        if event.type == pygame.DROPFILE:
+            self.use_file(event.file)
+        elif event.type == pygame.KEYDOWN:
+            if event.key in (pygame.K_ESCAPE, pygame.K_q):
+                self.running = False
+            elif event.key in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN, pygame.K_TAB):
+                self.source_index = 1 - self.source_index
+            elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+                choice = SOURCE_MENU[self.source_index]
+            elif event.key == pygame.K_r:
+                choice = "nosrc_retry"
+            elif event.key == pygame.K_o:
+                choice = "nosrc_file"
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            for i, button in enumerate(self.screens.source_buttons):
+                if button.hit(event.pos):
+                    self.source_index, choice = i, SOURCE_MENU[i]
+        if choice == "nosrc_retry":
+            self.connect(self._players_wanted)
+        elif choice == "nosrc_file":
+            try:
+                path = self.choose_file()
+            except OSError as exc:
+                log.info("%s", exc)
+                self.toast(self.t("nosrc_no_dialog"))
+                return
+            if path:
+                self.use_file(path)
+
+    def open_recording(self) -> None:
+        """The recording mode (title menu): consent first, then guided clips of the engine's face."""
+        if not self.connect(1):
             return
         self.recording = RecordingScreen(self.fonts, RecordingStore(recordings_dir()), self.host.preprocessing,
                                          plan=self.record_plan, clip_seconds=self.record_clip_s,
@@ -291,6 +367,9 @@ class App:
 
     # --- input -----------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
+        if self.source_problem and event.type != pygame.QUIT:
+            self._source_event(event)
+            return
         if self.recording is not None and event.type != pygame.QUIT:
             self.recording.handle_event(event)   # it takes every key while open (typing an ID)
             return
@@ -402,11 +481,7 @@ class App:
             self.start_game(2 if choice == "menu_faceoff" else 1)
 
     def start_game(self, players: int, practice: bool = False) -> None:
-        try:
-            self.host.start(players)
-        except SourceError as exc:   # e.g. the camera was unplugged while on the title screen
-            log.warning("%s", exc)
-            self.toast(str(exc))
+        if not self.connect(players):   # e.g. the camera was unplugged while on the title screen
             return
         self.new_rank = None
         if practice:
@@ -432,6 +507,8 @@ class App:
             self._last_result = result
         if not self.flow.paused:
             self._shown = result
+        if self.source_problem:
+            return
         state = self.host.poll()
         self._source_note = self._describe(state)
         if self.recording is not None:
@@ -503,7 +580,11 @@ class App:
             new_rank=self.new_rank, laugh_note=self.laugh_note, source_note=self._source_note, now=now)
 
     def draw(self, now: float) -> pygame.Surface:
-        if self.recording is not None:
+        if self.source_problem:
+            self.screens.draw_no_source(self.surface, self.settings.language, camera=_is_camera(self.host.spec),
+                                        detail=self.source_problem, selected=self.source_index,
+                                        toast=self._toast if now < self._toast_until else "")
+        elif self.recording is not None:
             self.recording.draw(self.surface, self.host.latest(), self.settings.language, mirror=self.host.live,
                                 note=self._source_note)
         else:
@@ -592,7 +673,7 @@ def run_game(args: argparse.Namespace) -> int:
                 return 2
         if args.screenshot:
             return screenshot(app, host, args.players, Path(args.screenshot), args.frames)
-        host.start(args.players)
+        app.connect(args.players)   # no camera: the window says so and offers a video file
         app.run()
         return 0
     finally:

@@ -1,10 +1,15 @@
 """Sound effects synthesised with numpy at start-up: no sound files ship with the game.
 
 A machine without an audio device plays nothing; that is logged once, never raised.
+The audio device is opened by ``start()``, which the game calls once it knows its source,
+with the C libraries' own complaints (ALSA's "cannot find card" lines) kept off the terminal.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 
 import numpy as np
 
@@ -45,16 +50,46 @@ def win_jingle() -> np.ndarray:
 EFFECTS = {"beep": countdown_beep, "go": go_beep, "out": out_buzzer, "win": win_jingle}
 
 
-class Sounds:
-    """``play(name)`` for name in EFFECTS; silent when muted or when there is no audio device."""
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence file descriptor 2 for the block: C libraries (ALSA, via SDL) print there directly,
+    past Python's sys.stderr. Our own messages go through logging, outside such a block."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):   # no real descriptor 2 (an embedded or captured stderr)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
-    def __init__(self, enabled: bool = True):
+
+class Sounds:
+    """``play(name)`` for name in EFFECTS; silent when muted or when there is no audio device.
+    ``start=False`` leaves the device closed until ``start()``."""
+
+    def __init__(self, enabled: bool = True, start: bool = True):
         self.enabled = enabled
+        self.started = False
         self._sounds: dict[str, object] = {}
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Open the audio device and synthesise the effects (once)."""
+        if self.started:
+            return
+        self.started = True
         try:
             import pygame
             if not pygame.mixer.get_init():
-                pygame.mixer.init(frequency=RATE, size=-16, channels=2)
+                with quiet_stderr():
+                    pygame.mixer.init(frequency=RATE, size=-16, channels=2)
             freq, _, channels = pygame.mixer.get_init()
             for name, make in EFFECTS.items():
                 wave = make()

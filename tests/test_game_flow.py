@@ -348,9 +348,13 @@ class FakeHost:
 
 class RecordingSounds:
     enabled = True
+    started = False
 
     def __init__(self):
         self.played: list[str] = []
+
+    def start(self):
+        self.started = True
 
     def play(self, name):
         self.played.append(name)

@@ -310,3 +310,93 @@ def test_recording_clips_from_a_looping_file_are_bounded_by_time_and_frames(tmp_
     assert clock() - started < 0.5 + 2 * 2.0 + 0.5   # prepare + two 2 s clips
     crops = sorted((tmp_path / "data" / "recordings").glob("kim/*/*/*.png"))
     assert len(crops) == 120
+
+
+# --- 10: no camera ------------------------------------------------------------------------
+class CameraMissingHost:
+    """A host whose camera is absent; a video file (any other spec) opens."""
+
+    live = False
+    preprocessing = None
+
+    def __init__(self):
+        from tests.test_game_flow import FakeHost
+
+        self.fake, self.spec, self.attempts = FakeHost(), "0", []
+
+    def start(self, players):
+        from game.capture import SourceError
+
+        self.attempts.append((self.spec, players))
+        if self.spec == "0":
+            raise SourceError("no camera found at index 0 (unplugged, or in use by another program)")
+
+    def __getattr__(self, name):
+        return getattr(self.fake, name)
+
+
+def test_no_camera_opens_a_screen_with_retry_and_a_video_file(texts):
+    from game.app import App, RoundSettings
+    from game.sounds import Sounds
+
+    clock, host, chosen = Clock(), CameraMissingHost(), []
+    app = App(host, RoundSettings(), clock=clock, choose_file=lambda: chosen.pop() if chosen else None)
+    app.settings.language = "en"
+    assert not app.sounds.started                     # no audio before the source is known
+    assert app.connect(1) is False and app.source_problem
+    app.step(clock())
+    app.draw(clock())
+    assert "No camera found" in texts and "Try again (Enter)" in texts and "Play a video file instead (O)" in texts
+    assert not app.sounds.started
+    press(app, pygame.K_RETURN)                       # try again: still no camera
+    assert host.attempts == [("0", 1), ("0", 1)] and app.source_problem
+    press(app, pygame.K_o)                            # the file chooser, cancelled
+    assert app.source_problem and len(host.attempts) == 2
+    chosen.append("/videos/clip.mp4")
+    press(app, pygame.K_o)
+    assert host.attempts[-1] == ("/videos/clip.mp4", 1) and not app.source_problem
+    assert app.sounds.started and isinstance(app.sounds, Sounds)
+    texts.clear()
+    app.draw(clock())
+    assert "No camera found" not in texts and "Try Not to Laugh" in texts   # the title screen
+
+
+def test_a_video_dropped_on_the_no_camera_screen_is_played():
+    from game.app import App, RoundSettings
+
+    clock, host = Clock(), CameraMissingHost()
+    app = App(host, RoundSettings(), clock=clock, choose_file=lambda: None)
+    app.connect(2)
+    app.handle_event(pygame.event.Event(pygame.DROPFILE, file="/videos/two_faces.mp4"))
+    assert host.attempts[-1] == ("/videos/two_faces.mp4", 2) and not app.source_problem
+
+
+def test_run_game_without_a_camera_opens_the_window_instead_of_exiting(monkeypatch, random_checkpoint, capfd):
+    import main
+    from game.app import App
+
+    shown = []
+
+    def one_frame(app):
+        app.step(app.clock())
+        shown.append((app.source_problem, pygame.surfarray.array3d(app.draw(app.clock())).copy()))
+
+    monkeypatch.setattr(App, "run", one_frame)
+    code = main.main(["--source", "97", "--weights", str(random_checkpoint)])
+    pygame.font.init()
+    assert code == 0 and len(shown) == 1
+    problem, pixels = shown[0]
+    assert "no camera" in problem and pixels.std() > 5     # drawn, not a blank window
+    assert "ALSA" not in capfd.readouterr().err
+
+
+def test_quiet_stderr_keeps_c_library_noise_off_the_terminal(capfd):
+    import os
+
+    from game.sounds import quiet_stderr
+
+    with quiet_stderr():
+        os.write(2, b"ALSA lib confmisc.c:855:(parse_card) cannot find card '0'\n")
+    os.write(2, b"after\n")
+    err = capfd.readouterr().err
+    assert "ALSA" not in err and "after" in err

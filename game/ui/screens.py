@@ -24,6 +24,7 @@ from game.ui.widgets import (AnalysisLine, Button, CameraView, Chip, EmotionBars
 W, H = theme.SCREEN_SIZE
 SCORE_DATE_X = 630   # the score table's date column, from the table's left edge
 TITLE_MENU = ("menu_solo", "menu_faceoff", "menu_practice", "menu_record", "menu_quit")
+SOURCE_MENU = ("nosrc_retry", "nosrc_file")   # the screen shown when the source cannot be opened
 HELP_KEYS = (
     ("Enter / Space", "key_start"), ("← → / - +", "key_threshold"), ("T", "key_two_stage"),
     ("P", "key_pause"), ("F / F11", "key_fullscreen"), ("L", "key_language"), ("I", "key_stats"),
@@ -107,6 +108,8 @@ class Screens:
         self.title_camera = CameraView(pygame.Rect(80, 250, 560, 380), fonts)
         self.calib_camera = CameraView(pygame.Rect(200, 76, 880, 488), fonts)
         self.laugh_camera = CameraView(pygame.Rect(40, 150, 680, 510), fonts)
+        self.source_buttons = [Button(pygame.Rect(W // 2 - 510 + 520 * i, 430, 500, 64), key, fonts)
+                               for i, key in enumerate(SOURCE_MENU)]
 
     # --- layouts ----------------------------------------------------------------------------
     def layout(self, players: int, watching: bool) -> PlayLayout:
@@ -203,6 +206,24 @@ class Screens:
             self.draw_toast(surface, state.toast)
         if state.show_help:
             self.draw_help(surface, state)
+
+    def draw_no_source(self, surface: pygame.Surface, lang: str, camera: bool, detail: str, selected: int,
+                       toast: str = "") -> None:
+        """No camera (or an unreadable file): say so, offer to try again or to play a video file."""
+        surface.fill(theme.BACKGROUND)
+        self._toast_span = (0, W)
+        draw_text(surface, self.fonts.get(34, bold=True), text(lang, "game_title"), theme.ACCENT, (W // 2, 90), "center")
+        kind = "camera" if camera else "file"
+        draw_text(surface, self.fonts.get(56, bold=True), text(lang, f"nosrc_{kind}_title"), theme.TEXT,
+                  (W // 2, 220), "center")
+        draw_text(surface, self.fonts.get(24), text(lang, f"nosrc_{kind}_body"), theme.TEXT_DIM, (W // 2, 292), "center")
+        small = self.fonts.get(16)
+        draw_text(surface, small, fit_text(small, detail, W - 160), theme.TEXT_DIM, (W // 2, 340), "center")
+        for i, button in enumerate(self.source_buttons):
+            button.draw(surface, lang, i == selected)
+        draw_text(surface, self.fonts.get(20), text(lang, "nosrc_hint"), theme.TEXT_DIM, (W // 2, 560), "center")
+        if toast:
+            self.draw_toast(surface, toast)
 
     def draw_header(self, surface: pygame.Surface, state: ScreenState) -> None:
         lang = state.lang
