@@ -263,6 +263,8 @@ class App:
         self._result_times: deque[float] = deque(maxlen=RATE_WINDOW)
         self._last_result: EngineResult | None = None
         self._shown: EngineResult | None = None   # what the screen shows: frozen while paused
+        self._scaled: pygame.Surface | None = None   # the canvas at the window's size (present)
+        self._scaled_for: tuple | None = None
         for problem in problems:
             log.warning("%s", problem)
         if problems:
@@ -368,6 +370,8 @@ class App:
     # --- input -----------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
         if self.source_problem and event.type != pygame.QUIT:
+            if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
+                event = pygame.event.Event(event.type, {**event.dict, "pos": self.to_canvas(event.pos)})
             self._source_event(event)
             return
         if self.recording is not None and event.type != pygame.QUIT:
@@ -380,7 +384,7 @@ class App:
         elif event.type == pygame.KEYDOWN:
             self.handle_key(event.key)
         elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
-            self._handle_mouse(event)
+            self._handle_mouse(pygame.event.Event(event.type, {**event.dict, "pos": self.to_canvas(event.pos)}))
 
     def _handle_mouse(self, event: pygame.event.Event) -> None:
         if self.flow.phase is Phase.TITLE and event.type != pygame.MOUSEBUTTONUP:
@@ -491,12 +495,41 @@ class App:
 
     def toggle_fullscreen(self) -> None:
         try:
-            pygame.display.toggle_fullscreen()
+            open_window(not self.settings.fullscreen)
         except pygame.error as exc:
             log.info("fullscreen not available: %s", exc)
             return
         self.settings.fullscreen = not self.settings.fullscreen
         self._settings_changed()
+
+    # --- the window: everything is drawn on one logical canvas, scaled letterboxed to the window
+    def _view(self, window: pygame.Surface) -> pygame.Rect:
+        return theme.fit_rect(self.surface.get_size(), window.get_rect())
+
+    def to_canvas(self, pos: tuple[int, int]) -> tuple[int, int]:
+        """A window position (mouse) on the logical canvas."""
+        window = pygame.display.get_surface() if pygame.display.get_init() else None
+        if window is None or window.get_size() == self.surface.get_size():
+            return pos
+        view = self._view(window)
+        cw, ch = self.surface.get_size()
+        return (round((pos[0] - view.x) * cw / view.w), round((pos[1] - view.y) * ch / view.h))
+
+    def present(self) -> None:
+        """Show the canvas in the window at any size; at the canvas's own size it is a plain copy."""
+        window = pygame.display.get_surface()
+        if window is None:
+            return
+        if window.get_size() == self.surface.get_size():
+            window.blit(self.surface, (0, 0))
+        else:
+            view = self._view(window)
+            if self._scaled is None or self._scaled_for != (window, window.get_size()):
+                self._scaled, self._scaled_for = pygame.Surface(view.size), (window, window.get_size())
+                window.fill((0, 0, 0))   # the letterbox bars: once per window size
+            pygame.transform.smoothscale(self.surface, view.size, self._scaled)
+            window.blit(self._scaled, view)
+        pygame.display.flip()
 
     # --- the clock ---------------------------------------------------------------------------
     def step(self, now: float) -> None:
@@ -600,7 +633,7 @@ class App:
             now = self.clock()
             self.step(now)
             self.draw(now)
-            pygame.display.flip()
+            self.present()
             ticker.tick(FPS)
 
     def close(self) -> None:
@@ -624,15 +657,18 @@ def add_game_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--frames", type=int, default=60, help="with --screenshot: frames to process first")
 
 
-def _open_window(fullscreen: bool) -> pygame.Surface:
-    pygame.display.init()
-    pygame.display.set_caption("웃참 · 웃음 참기 게임")
-    pygame.display.set_icon(theme.make_icon())
-    headless = pygame.display.get_driver() in ("dummy", "offscreen")
-    flags = 0 if headless else pygame.SCALED | pygame.RESIZABLE   # SCALED needs a real renderer
-    if fullscreen and not headless:
-        flags |= pygame.FULLSCREEN
-    return pygame.display.set_mode(theme.SCREEN_SIZE, flags)
+def open_window(fullscreen: bool) -> pygame.Surface:
+    """A resizable window at the canvas's size, or the whole display; App.present scales into it."""
+    if not pygame.display.get_init():
+        pygame.display.init()
+        pygame.display.set_caption("웃참 · 웃음 참기 게임")
+        pygame.display.set_icon(theme.make_icon())
+    if fullscreen:
+        return pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+    current = pygame.display.get_surface()
+    if current is not None and current.get_flags() & pygame.FULLSCREEN:
+        pygame.display.set_mode(theme.SCREEN_SIZE)   # a resizable window would keep the display's size
+    return pygame.display.set_mode(theme.SCREEN_SIZE, pygame.RESIZABLE)
 
 
 def run_game(args: argparse.Namespace) -> int:
@@ -660,7 +696,7 @@ def run_game(args: argparse.Namespace) -> int:
     host.configure(app.settings.threshold, app.settings.two_stage)
     try:
         try:
-            app.surface = _open_window(args.fullscreen or app.settings.fullscreen)
+            open_window(args.fullscreen or app.settings.fullscreen)
             app.settings.fullscreen = bool(args.fullscreen or app.settings.fullscreen)
         except pygame.error as exc:
             print(f"error: cannot open a window ({exc}); to play without one use --headless", file=sys.stderr)
@@ -691,7 +727,7 @@ def screenshot(app: App, host: EngineHost, players: int, out: Path, frames: int)
         now = app.clock()
         app.step(now)
         app.draw(now)
-        pygame.display.flip()
+        app.present()
     out.parent.mkdir(parents=True, exist_ok=True)
     pygame.image.save(app.surface, str(out))
     print(f"saved {out} after {done} frames of {host.spec}")

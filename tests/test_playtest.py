@@ -400,3 +400,47 @@ def test_quiet_stderr_keeps_c_library_noise_off_the_terminal(capfd):
     os.write(2, b"after\n")
     err = capfd.readouterr().err
     assert "ALSA" not in err and "after" in err
+
+
+# --- 7: one logical canvas, scaled letterboxed to any window ------------------------------
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (800, 600), (640, 300)])
+def test_any_window_size_shows_the_whole_canvas_letterboxed_and_clicks_land(size):
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    window = pygame.display.set_mode(size)
+    tick(app, host, clock, 0.1)
+    app.present()
+    shown = pygame.surfarray.array3d(window).astype(int)
+    view = theme.fit_rect(theme.SCREEN_SIZE, window.get_rect())
+    assert view.w == size[0] or view.h == size[1]                   # fills one direction
+    expected = pygame.surfarray.array3d(pygame.transform.smoothscale(app.surface, view.size)).astype(int)
+    inside = shown[view.left:view.right, view.top:view.bottom]
+    assert np.abs(inside - expected).mean() < 1.0                  # the whole canvas, title and menu included
+    outside = np.ones(size, bool)
+    outside[view.left:view.right, view.top:view.bottom] = False
+    assert (shown[outside] == 0).all()                             # black bars, nothing cut
+    # A click on the face-off button, in window pixels, selects it on the canvas.
+    button = app.screens.menu_buttons[TITLE_MENU.index("menu_faceoff")].rect
+    x = view.x + button.centerx * view.w / theme.SCREEN_SIZE[0]
+    y = view.y + button.centery * view.h / theme.SCREEN_SIZE[1]
+    app.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=(round(x), round(y)), rel=(0, 0), buttons=(0, 0, 0)))
+    assert app.menu_index == TITLE_MENU.index("menu_faceoff")
+
+
+def test_fullscreen_key_fills_the_display_and_keeps_the_canvas_whole():
+    from game.app import open_window
+
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    open_window(False)
+    press(app, pygame.K_f)
+    window = pygame.display.get_surface()
+    assert app.settings.fullscreen and window.get_flags() & pygame.FULLSCREEN
+    tick(app, host, clock, 0.1)
+    app.present()
+    view = theme.fit_rect(theme.SCREEN_SIZE, window.get_rect())
+    shown = pygame.surfarray.array3d(window)[view.left:view.right, view.top:view.bottom].astype(int)
+    expected = pygame.surfarray.array3d(pygame.transform.smoothscale(app.surface, view.size)).astype(int)
+    assert np.abs(shown - expected).mean() < 1.0
+    press(app, pygame.K_f)
+    assert not app.settings.fullscreen and pygame.display.get_surface().get_size() == theme.SCREEN_SIZE
