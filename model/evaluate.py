@@ -30,7 +30,7 @@ from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
 from model.data.sequences import SequenceDataset
 from model.labels import EMOTIONS
-from model.metrics import SMILE_CLASSES, emotion_metrics, smile_metrics
+from model.metrics import SMILE_CLASSES, emotion_metrics, expressive_metrics, expressive_non_smiles, smile_metrics
 from model.network import SmileEmotionNet
 from model.preprocess import Preprocessing
 
@@ -102,6 +102,8 @@ def head_metrics(faceset: FaceSet, smile: np.ndarray, probs: np.ndarray) -> dict
         out["smile"] = smile_metrics(faceset.smile, smile, intervals=True)
     if faceset.has_emotion.any():
         out["emotion"] = emotion_metrics(faceset.emotion, probs, intervals=True)
+    if expressive_non_smiles(faceset).any():  # emotions that must not read as a smile
+        out["expressive"] = expressive_metrics(faceset.emotion, faceset.smile, smile, intervals=True)
     return out
 
 
@@ -111,8 +113,8 @@ def build_report(faceset: FaceSet, heads: dict[str, dict], known_for: str, **inf
     head = known_for if known_for in heads else next(iter(heads))
     report = {**info, "n": len(faceset), "faces_not_found": int((~faceset.face_found).sum()),
               "skipped": len(faceset.skipped), "head": head}
-    if len(heads) == 1:
-        report.update(heads[head])
+    if len(heads.keys() & {"smile", "emotion"}) == 1:
+        report.update(heads[head], **{k: v for k, v in heads.items() if k != head})
     else:
         report.update(accuracy=heads[head]["accuracy"], **heads)
     report["skipped_items"] = list(faceset.skipped)
@@ -301,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
 
 # One summary phrase per head, filled from its metrics.
 HEAD_SUMMARY = {"smile": "smile acc {accuracy:.4f} auc {auc:.4f} (best {best_accuracy:.4f} at {best_threshold:.3f})",
-                "emotion": "emotion acc {accuracy:.4f} macro-F1 {macro_f1:.4f}"}
+                "emotion": "emotion acc {accuracy:.4f} macro-F1 {macro_f1:.4f}",
+                "expressive": "false smiles {false_smile_rate:.4f} of {expressive_faces} expressive faces, "
+                              "happy-vs-rest auc {happy_vs_rest_auc:.4f}"}
 
 
 def summary(report: dict, heads: dict[str, dict]) -> str:

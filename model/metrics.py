@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.labels import EMOTIONS
+from model.labels import EMOTIONS, EXPRESSIVE_NON_SMILE, HAPPY
 
 SMILE_CLASSES = ("no smile", "smile")
 
@@ -143,6 +143,37 @@ def emotion_metrics(y_true: np.ndarray, probs: np.ndarray, intervals: bool = Fal
         "confusion": confusion.tolist(),
         **ci,
     }
+
+
+def expressive_non_smiles(faces) -> np.ndarray:
+    """bool (N,) of a FaceSet: faces labelled angry, disgust, fear, sad or surprise that carry
+    no smile label of 0.5 or more: the teeth and grimaces that must not read as a smile."""
+    smile = np.nan_to_num(np.asarray(faces.smile, np.float64), nan=0.0)
+    return np.isin(faces.emotion, EXPRESSIVE_NON_SMILE) & (smile < 0.5)
+
+
+def expressive_metrics(emotion: np.ndarray, smile_label: np.ndarray, scores: np.ndarray,
+                       intervals: bool = False) -> dict:
+    """Head 1 against the emotion labels: the false-smile rate (score >= 0.5, the game's easiest
+    threshold) on the expressive non-smiles (expressive_non_smiles) and each such emotion, and
+    the AUC of the smile score for happy against every other labelled emotion."""
+    emotion = np.asarray(emotion, np.int64)
+    scores = np.asarray(scores, np.float64)
+    label = np.nan_to_num(np.asarray(smile_label, np.float64), nan=0.0)
+    negative = np.isin(emotion, EXPRESSIVE_NON_SMILE) & (label < 0.5)
+    false = scores[negative] >= 0.5
+    labelled = emotion >= 0
+    n = int(negative.sum())
+    out = {"expressive_faces": n,
+           "false_smile_rate": float(false.mean()) if n else float("nan"),
+           "false_smile_by_emotion": {EMOTIONS[e]: float((scores[negative & (emotion == e)] >= 0.5).mean())
+                                      for e in EXPRESSIVE_NON_SMILE if (negative & (emotion == e)).any()},
+           "happy_vs_rest_auc": roc_auc(emotion[labelled] == HAPPY, scores[labelled])}
+    if intervals and n:
+        happy, rest = emotion[labelled] == HAPPY, scores[labelled]
+        out["ci95"] = {"false_smile_rate": bootstrap_interval(lambda i: false[i].mean(), n),
+                       "happy_vs_rest_auc": bootstrap_interval(lambda i: roc_auc(happy[i], rest[i]), len(rest))}
+    return out
 
 
 def bootstrap_interval(statistic, n: int, resamples: int = 1000, level: float = 0.95,

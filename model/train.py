@@ -28,17 +28,17 @@ import torch
 import torch.distributed as dist
 import yaml
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, WeightedRandomSampler
 from tqdm import tqdm
 
 from model.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint, unwrap, pick_device
 from model.data import load_dataset
 from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
-from model.data.sequences import SequenceDataset, emotion_targets
+from model.data.sequences import ClipStillBatches, SequenceDataset, emotion_targets
 from model.evaluate import evaluate
 from model.loss import LossConfig, MultiTaskLoss
-from model.metrics import emotion_metrics, smile_metrics
+from model.metrics import emotion_metrics, expressive_non_smiles, smile_metrics
 from model.network import ModelConfig, SmileEmotionNet
 from model.preprocess import Preprocessing
 
@@ -123,7 +123,13 @@ def load_sets(data_cfg: dict, which: str, seed: int, preprocessing: Preprocessin
         kind, split = entry.pop("kind"), entry.pop("split", None)
         cap = entry.pop("max", None) or data_cfg.get("max_per_dataset")
         repeat = int(entry.pop("repeat", 1))
+        share = entry.pop("share", None)
+        if share is not None and (repeat != 1 or not isinstance(share, (int, float)) or not 0 < share < math.inf):
+            raise ConfigError(f"data.{which}: {kind} share must be a positive number and comes without repeat "
+                              f"(got share {share!r}, repeat {repeat})")
         path = Path(entry.pop("root"))
+        if entry.get("labels") and not Path(entry["labels"]).is_absolute():
+            entry["labels"] = Path(entry["labels"])  # span labels: relative to where training runs
         if entry.get("ferplus") and not Path(entry["ferplus"]).is_absolute():
             entry["ferplus"] = root / entry["ferplus"]
         fs = load_dataset(kind, path if path.is_absolute() else root / path, split, preprocessing, **entry)
@@ -131,7 +137,11 @@ def load_sets(data_cfg: dict, which: str, seed: int, preprocessing: Preprocessin
             fs = fs.subset(np.random.default_rng(seed).choice(len(fs), cap, replace=False))
         if prepare is not None:
             fs = prepare(fs)
+        if share is not None:  # the set's share of each epoch, spread evenly over its items
+            fs = replace(fs, sample_weight=np.full(len(fs), share / max(1, len(fs)), np.float64))
         sets.append(FaceSet.concat([fs] * repeat, name=fs.name) if repeat > 1 else fs)
+    if which == "train" and 0 < sum(s.sample_weight is not None for s in sets) < len(sets):
+        raise ConfigError(f"data.{which}: give every dataset a share, or none")
     return sets
 
 
@@ -140,14 +150,17 @@ def load_sets(data_cfg: dict, which: str, seed: int, preprocessing: Preprocessin
 def validate(model: SmileEmotionNet, val_sets: list[FaceSet], device: torch.device,
              batch_size: int, tta_flip: bool = False) -> dict[str, float]:
     """Pool each head over all validation sets; score = mean accuracy of the heads present."""
-    smile_true, smile_score, emo_true, emo_prob = [], [], [], []
+    smile_true, smile_score, emo_true, emo_prob, expressive = [], [], [], [], []
     for fs in val_sets:
         scores, probs = evaluate(model, fs, model.config.preprocessing, batch_size, device, tta_flip=tta_flip)
         smile_true.append(fs.smile[fs.has_smile])
         smile_score.append(scores[fs.has_smile])
         emo_true.append(fs.emotion[fs.has_emotion])
         emo_prob.append(probs[fs.has_emotion])
+        expressive.append(scores[expressive_non_smiles(fs)])
     out: dict[str, float] = {}
+    if sum(len(x) for x in expressive):  # what a player pays for: teeth and grimaces read as a smile
+        out["val_false_smile"] = float(np.mean(np.concatenate(expressive) >= 0.5))
     accs = []
     if sum(len(x) for x in smile_true):
         m = smile_metrics(np.concatenate(smile_true) >= 0.5, np.concatenate(smile_score))
@@ -273,12 +286,28 @@ def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distr
     """Windows of the training set (augmented unless data.augment is false) at the model's input
     size, in random order."""
     tcfg, seed = cfg["training"], int(cfg["training"].get("seed", 0))
+    batch_size, workers = int(tcfg["batch_size"]), int(tcfg.get("num_workers", 0))
+    weights = train_set.sample_weight
+    if weights is not None:
+        # Balanced sources: data.epoch_samples draws (with replacement) by each entry's share, in
+        # batches that keep clips and stills apart, so a still costs its own views, not T.
+        if distributed:
+            raise ConfigError("data.train shares (weighted sampling) run in one process, not under torchrun")
+        dataset = SequenceDataset(train_set, model.config.preprocessing, seq_len=model.config.seq_len,
+                                  still_views=int(cfg["data"].get("still_views", 2)),
+                                  augment=cfg["data"].get("augment", True), seed=seed,
+                                  camera=cfg["data"].get("camera_augment", False), clip_batches=True)
+        draws = int(cfg["data"].get("epoch_samples") or len(train_set))
+        generator = torch.Generator().manual_seed(seed)
+        sampler = WeightedRandomSampler(torch.as_tensor(weights, dtype=torch.double), draws, generator=generator)
+        is_clip = np.array([train_set.is_clip(i) for i in range(len(train_set))])
+        batches = ClipStillBatches(sampler, is_clip, batch_size, weights)
+        return DataLoader(dataset, batch_sampler=batches, num_workers=workers, persistent_workers=workers > 0)
     dataset = SequenceDataset(train_set, model.config.preprocessing, seq_len=model.config.seq_len,
                               still_views=int(cfg["data"].get("still_views", 2)),
                               augment=cfg["data"].get("augment", True), seed=seed,
                               camera=cfg["data"].get("camera_augment", False))
     sampler = DistributedSampler(dataset, seed=seed) if distributed else RandomSampler(dataset)
-    batch_size, workers = int(tcfg["batch_size"]), int(tcfg.get("num_workers", 0))
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=len(dataset) > batch_size,
                       num_workers=workers, persistent_workers=workers > 0)
 

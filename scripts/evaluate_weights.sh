@@ -16,9 +16,11 @@ data=${3:-../shared/datasets}
 py=${PYTHON:-.venv/bin/python}
 case ${SETS:-test} in
   test) folds=(--split test); fer_split=PrivateTest; ttas=("" "--tta-flip")
-        names=(photos_smile_fold0 smilesmiled_test fer2013_privatetest fer2013_privatetest_ferplus) ;;
+        names=(photos_smile_fold0 smilesmiled_test fer2013_privatetest fer2013_privatetest_ferplus)
+        manifests=(mtfl kdef taiwan_performers sfew kerc2020); manifest_split=test; manifest_name=%s_test ;;
   validation) folds=(--split val --val-fold 1); fer_split=PublicTest; ttas=("")
-        names=(val_genki4k_fold1 val_smilesmiled_fold1 val_fer2013_publictest val_fer2013_publictest_ferplus) ;;
+        names=(val_genki4k_fold1 val_smilesmiled_fold1 val_fer2013_publictest val_fer2013_publictest_ferplus)
+        manifests=(mtfl kdef taiwan_performers sfew); manifest_split=val; manifest_name=val_%s ;;
   *) echo "error: SETS=${SETS}: expected test or validation" >&2; exit 2 ;;
 esac
 mkdir -p "$out" ${PREDICTIONS:+"$PREDICTIONS"}
@@ -35,3 +37,14 @@ for tta in "${ttas[@]}"; do
   run "${names[3]}" --dataset fer2013 --root "$data/fer2013" --split $fer_split \
       --ferplus "$data/ferplus/fer2013new.csv"
 done
+# The sets published with a split column (../shared/datasets/README.md): test = their test rows,
+# validation = subjects drawn from their train rows (as model.train's val entries). Head 1 on
+# MTFL's smile attribute and KDEF/Taiwanese happy-vs-rest; the expressive non-smiles (angry,
+# disgust, fear, sad, surprise) give the false-smile rate of model.ship_rule's first clause.
+tta="" tag=""
+for set in "${manifests[@]}"; do
+  run "$(printf "$manifest_name" "$set")" --dataset manifest --root "$data/$set/manifest.csv" --split "$manifest_split" --crop auto
+done
+# False OUT while talking: the game's engine over the held-out talking clips (scripts.talking_out).
+$py -m scripts.talking_out --weights "$weights" --datasets "$data" --split test --json "$out/talking_out.json"
+if [ -n "${PREDICTIONS:-}" ]; then cp "$out/talking_out.json" "$PREDICTIONS/talking_out.json"; fi

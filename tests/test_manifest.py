@@ -181,3 +181,50 @@ def test_real_faces_in_video_images_and_frame_folders(tmp_path, videos_dir):
     assert len(auto) == 5 and auto.skipped == []
     assert auto.face_found.tolist() == [True, True, True, False, False]
     assert auto.items[4].shape == (2, 48, 48, 3) and (auto.items[4] == 128).all()
+
+
+# -- a published split column (KDEF, SFEW, MTFL, the Taiwanese performers, KERC2020) ----------
+
+def published(tmp_path, extra_header="", rows=None):
+    """A manifest with a split column: 12 train subjects and one test subject."""
+    rows = rows or [f"s{i}.png,{i % 2},{'happy' if i % 2 else 'fear'},p{i},train" for i in range(12)] + \
+        ["t.png,0,angry,ptest,test"]
+    for row in rows:
+        write_image(tmp_path / row.split(",")[0], 40)
+    return write_csv(tmp_path / "m.csv", rows, header="path,smile,emotion,subject,split" + extra_header)
+
+
+def test_a_split_column_decides_test_and_validation_comes_from_its_train_subjects(tmp_path):
+    csv = published(tmp_path)
+    test = load(csv, split="test")
+    assert test.subjects == ["ptest"]
+    train, val = load(csv, split="train", val_fraction=0.3), load(csv, split="val", val_fraction=0.3)
+    assert "ptest" not in train.subjects + val.subjects
+    assert set(train.subjects).isdisjoint(val.subjects) and len(train) + len(val) == 12 and len(val) > 0
+    assert len(load(csv, split="all")) == 13  # the whole file, for --split all
+
+
+def test_a_split_value_other_than_train_or_test_is_named(tmp_path):
+    write_image(tmp_path / "a.png", 1)
+    csv = write_csv(tmp_path / "m.csv", ["a.png,1,happy,p1,validation"], header="path,smile,emotion,subject,split")
+    with pytest.raises(DatasetError, match=r"m\.csv:2: split must be one of train, test, got 'validation'"):
+        load(csv)
+
+
+def test_smile_from_emotion_labels_expressive_faces_as_no_smile_only(tmp_path):
+    rows = [f"{e}.png,,{e},p{i},train" for i, e in enumerate(("angry", "disgust", "fear", "sad", "surprise",
+                                                              "happy", "neutral"))]
+    csv = published(tmp_path, rows=rows)
+    fs = load(csv, smile_from_emotion=True)
+    assert fs.smile[:5].tolist() == [0.0] * 5
+    assert np.isnan(fs.smile[5:]).all()  # a happy movie face is not always smiling; neutral may hold a quiet smile
+    assert np.isnan(load(csv).smile).all()
+
+
+def test_agree_with_drops_rows_whose_raters_saw_another_emotion(tmp_path):
+    csv = published(tmp_path, extra_header=",vote_top", rows=[
+        "a.png,0,fear,p1,train,surprise", "b.png,0,fear,p2,train,fear", "c.png,1,happy,p3,train,"])
+    fs = load(csv, agree_with="vote_top")
+    assert [Path(p).name for p in fs.paths] == ["b.png", "c.png"]
+    with pytest.raises(DatasetError, match="agree_with names column 'votes'"):
+        load(csv, agree_with="votes")

@@ -142,3 +142,17 @@ def test_metrics_report_intervals_only_when_asked():
     for key in ("accuracy", "macro_f1"):
         low, high = emotion["ci95"][key]
         assert low <= emotion[key] <= high
+
+
+def test_expressive_metrics_count_teeth_read_as_a_smile_and_rank_happy_first():
+    from model.labels import EMOTION_INDEX as E
+    from model.metrics import expressive_metrics
+
+    emotion = np.array([E["angry"], E["fear"], E["fear"], E["sad"], E["happy"], E["neutral"]])
+    smile_label = np.array([0, 0, np.nan, 0, 1, 0])
+    scores = np.array([0.7, 0.1, 0.5, 0.2, 0.9, 0.95])
+    m = expressive_metrics(emotion, smile_label, scores, intervals=True)
+    assert m["expressive_faces"] == 4 and m["false_smile_rate"] == 0.5  # angry 0.7 and fear 0.5: at the easiest threshold
+    assert m["false_smile_by_emotion"] == {"angry": 1.0, "fear": 0.5, "sad": 0.0}
+    assert m["happy_vs_rest_auc"] == 0.8  # the neutral face at 0.95 outranks the happy one
+    assert m["ci95"]["false_smile_rate"][0] <= 0.5 <= m["ci95"]["false_smile_rate"][1]

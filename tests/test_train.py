@@ -260,3 +260,38 @@ def test_data_teacher_reaches_the_training_set(tiny):
     assert set(np.unique(plain.smile[labelled])) == {0.0, 1.0}
     assert ((soft.smile[labelled] > 0) & (soft.smile[labelled] < 1)).all()  # half label, half teacher
     assert soft.emotion_soft is not None and np.allclose(soft.emotion_soft[plain.has_emotion].sum(1), 1)
+
+
+def test_shares_balance_the_sources_by_sampling_not_by_size(tiny):
+    """32 FER faces and ~12 smile faces, equal shares: each source fills about half of every epoch."""
+    overrides = ["data.train.smilesmiled.share=1", "data.train.fer2013.share=1", "data.epoch_samples=4000"]
+    cfg = load_config(tiny_config(tiny), overrides)
+    model = build_model(cfg)
+    train_set = training_set(cfg, model.config.preprocessing)
+    loader = training_loader(cfg, model, train_set)
+    drawn = np.array([i for batch in loader.batch_sampler for i in batch])
+    from_smiles = train_set.has_smile[drawn].mean()
+    assert len(drawn) == 4000 and 0.45 < from_smiles < 0.55
+    assert train_set.has_smile.mean() < 0.35  # by size alone the smile set would be far less
+
+
+def test_a_share_on_some_sources_only_is_refused(tiny):
+    cfg = load_config(tiny_config(tiny), ["data.train.fer2013.share=1"])
+    model = build_model(cfg)
+    with pytest.raises(ConfigError, match="give every dataset a share, or none"):
+        training_set(cfg, model.config.preprocessing)
+
+
+def test_clip_and_still_batches_never_mix_and_stills_keep_their_views():
+    from model.data.faceset import FaceSet
+    from model.data.sequences import ClipStillBatches, SequenceDataset
+    from model.preprocess import Preprocessing
+
+    stills = [np.full((20, 20, 3), 9, np.uint8)] * 6
+    clips = [np.full((12, 20, 20, 3), 9, np.uint8)] * 4
+    faces = FaceSet("mixed", stills + clips, np.zeros(10), np.full(10, -1), [str(i) for i in range(10)])
+    is_clip = np.array([faces.is_clip(i) for i in range(10)])
+    batches = list(ClipStillBatches(range(10), is_clip, batch_size=2))
+    assert len(batches) == 5 and all(len(set(is_clip[b])) == 1 for b in batches)
+    dataset = SequenceDataset(faces, Preprocessing(input_size=16), seq_len=10, still_views=2, clip_batches=True)
+    assert dataset[0]["frames"].shape[0] == 2 and dataset[7]["frames"].shape[0] == 10

@@ -21,17 +21,25 @@ def load_manifest(csv_path: str | Path, split: str, **kw) -> FaceSet:
     return load(csv_path, split, **kw)
 
 
+def load_spans(root: str | Path, split: str, **kw) -> FaceSet:
+    """Windows of labelled clip spans (model/data/spans.py), imported on first use."""
+    from model.data.spans import load_spans as load
+
+    return load(root, split, **kw)
+
+
 DATASETS: dict[str, Callable[..., FaceSet]] = {
     "genki4k": load_genki4k,
     "smilesmiled": load_smilesmiled,
     "fer2013": load_fer2013,
     "imagefolder": load_imagefolder,
     "manifest": load_manifest,
+    "spans": load_spans,
 }
 
 
 # Loaders that find the faces in their images themselves (the others come cropped).
-FACE_FINDING = frozenset({"genki4k", "imagefolder", "manifest"})
+FACE_FINDING = frozenset({"genki4k", "imagefolder", "manifest", "spans"})
 
 
 def load_dataset(kind: str, root: str | Path, split: str, preprocessing: Preprocessing | None = None,

@@ -25,6 +25,9 @@ class FaceSet:
     subjects: list[str] | None = None        # person id per item (manifests), for subject splits
     face_found: np.ndarray | None = None     # bool (N,): False where the whole image was used
     skipped: list[str] = field(default_factory=list)  # "path: reason" for unreadable items
+    # Chance of each item to be drawn into a training epoch (relative; None = uniform). Set from
+    # a data.train entry's ``share`` so sources are balanced by sampling, not by their size.
+    sample_weight: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.items)
@@ -35,6 +38,8 @@ class FaceSet:
         for name in ("smile", "emotion", "paths", "face_found"):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"FaceSet {self.name}: {name} has {len(getattr(self, name))} rows, items {n}")
+        if self.sample_weight is not None and len(self.sample_weight) != n:
+            raise ValueError(f"FaceSet {self.name}: sample_weight has {len(self.sample_weight)} rows, items {n}")
         if self.emotion_soft is not None and self.emotion_soft.shape != (n, len(EMOTIONS)):
             raise ValueError(f"FaceSet {self.name}: emotion_soft must be ({n}, {len(EMOTIONS)})")
 
@@ -62,11 +67,13 @@ class FaceSet:
             paths=[self.paths[i] for i in idx],
             emotion_soft=None if self.emotion_soft is None else self.emotion_soft[idx],
             subjects=None if self.subjects is None else [self.subjects[i] for i in idx],
-            face_found=self.face_found[idx], skipped=list(self.skipped))
+            face_found=self.face_found[idx], skipped=list(self.skipped),
+            sample_weight=None if self.sample_weight is None else self.sample_weight[idx])
 
     @staticmethod
     def concat(sets: list["FaceSet"], name: str | None = None) -> "FaceSet":
-        """Join sets; soft emotion targets stay where present (zeros rows elsewhere)."""
+        """Join sets; soft emotion targets stay where present (zeros rows elsewhere). Sampling
+        weights are kept only when every set has them (a mix would have no meaning)."""
         soft = None
         if any(s.emotion_soft is not None for s in sets):
             soft = np.concatenate([s.emotion_soft if s.emotion_soft is not None
@@ -82,4 +89,6 @@ class FaceSet:
             paths=[p for s in sets for p in s.paths],
             emotion_soft=soft, subjects=subjects,
             face_found=np.concatenate([s.face_found for s in sets]),
-            skipped=[x for s in sets for x in s.skipped])
+            skipped=[x for s in sets for x in s.skipped],
+            sample_weight=np.concatenate([s.sample_weight for s in sets])
+            if sets and all(s.sample_weight is not None for s in sets) else None)

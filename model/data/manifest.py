@@ -11,14 +11,19 @@ Splits go by subject: a hash of (seed, subject) puts every subject in exactly on
 same one whatever else the manifest holds, so nobody's face is both trained and tested on.
 Personalisation (``subject=``) keeps one person's rows and splits them by clip instead: a
 hash of (seed, the row's path as the CSV gives it).
+
+A published set may fix its test rows itself: with a ``split`` column (``train`` / ``test``), the
+``test`` rows are the test split, and validation subjects are drawn (by the same hash) from the
+``train`` rows only. Other columns are kept for options such as ``agree_with``.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -31,11 +36,12 @@ from model.data.folds import SPLITS, read_csv_rows
 from model.data.images import (CROP_MODES, IMAGE_EXTENSIONS, NO_FACE, UnreadableImage, centre_square,
                                load_images, read_image)
 from model.face import FACE_CROP_SIZE, FaceCropper
-from model.labels import EMOTIONS, emotion_index
+from model.labels import EMOTIONS, EXPRESSIVE_NON_SMILE, emotion_index
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("path", "smile", "emotion", "subject")
+PUBLISHED_SPLITS = ("train", "test")  # values of an optional split column
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 
 
@@ -45,6 +51,8 @@ class ManifestRow:
     smile: float       # NaN = no smile label
     emotion: int       # -1 = no emotion label
     subject: str
+    split: str | None = None   # the publisher's split column, if the manifest has one
+    extra: dict[str, str] = field(default_factory=dict, compare=False)  # the other columns
 
     @property
     def is_clip(self) -> bool:
@@ -58,7 +66,8 @@ class UnreadableClip(Exception):
 def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float = 0.15,
                   test_fraction: float = 0.15, seed: int = 0, crop: str = "auto", margin: float = 0.2,
                   size: int = FACE_CROP_SIZE, max_frames: int | None = None,
-                  cache_dir: str | Path | None = None, subject: str | None = None, align: bool = False) -> FaceSet:
+                  cache_dir: str | Path | None = None, subject: str | None = None, align: bool = False,
+                  smile_from_emotion: bool = False, agree_with: str | None = None) -> FaceSet:
     """Face crops (size x size RGB; clips as (T, size, size, 3)) of one subject split.
 
     subject: only this person's rows, split by clip (one player's personal fine-tuning).
@@ -67,7 +76,13 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
     or clip with no face at all is kept whole (centre square, face_found False), for files
     that are face crops already; "none" takes every file as a face crop. max_frames caps the
     frames read from the start of each clip. Image crops are cached (see model.data.cache).
-    align: level the eyes of each face found (model.face.square_crop)."""
+    align: level the eyes of each face found (model.face.square_crop).
+    smile_from_emotion: a row without a smile label whose emotion is an expressive non-smile
+    (angry, disgust, fear, sad, surprise) gets smile 0: hard negatives for head 1 from sets that
+    only name emotions (SFEW). Happy and neutral rows stay without one (a happy movie face is not
+    always smiling; a calm one may hold a quiet smile).
+    agree_with: a column naming an emotion (raters' majority, e.g. ``vote_top``); rows whose
+    emotion label differs from it are left out."""
     csv_path = Path(csv_path)
     if split not in SPLITS:
         raise DatasetError(f"{csv_path}: split must be one of {', '.join(SPLITS)}, got {split!r}")
@@ -81,12 +96,25 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
     rows = read_manifest(csv_path)
     if not rows:
         raise DatasetError(f"{csv_path}: no rows")
+    if agree_with is not None:
+        rows = agreeing_rows(rows, agree_with, csv_path)
+    if smile_from_emotion:
+        rows = [r if not math.isnan(r.smile) or r.emotion not in EXPRESSIVE_NON_SMILE
+                else dataclasses.replace(r, smile=0.0) for r in rows]
     subjects = sorted({r.subject for r in rows})
     if subject is not None:
         rows = [r for r in rows if r.subject == subject]
         if not rows:
             raise DatasetError(f"{csv_path}: no rows of subject {subject!r} (subjects: {', '.join(subjects)})")
-    if split != "all":
+    published = subject is None and rows[0].split is not None
+    if split != "all" and published:
+        n_subjects = len({r.subject for r in rows if r.split == "train"})
+        rows = [r for r in rows if r.split == split] if split == "test" else \
+            [r for r in rows if r.split == "train" and subject_split(r.subject, seed, val_fraction, 0.0) == split]
+        if not rows:
+            raise DatasetError(f"{csv_path}: no row falls in split {split!r} (the split column's test rows, or "
+                               f"val_fraction {val_fraction} of its {n_subjects} train subjects, seed {seed})")
+    elif split != "all":
         base = csv_path.resolve().parent
         units = f"clips of subject {subject!r}" if subject is not None else "subjects"
         split_key = (lambda r: clip_key(r, base)) if subject is not None else (lambda r: r.subject)
@@ -173,7 +201,29 @@ def parse_row(row: dict[str, str], where: str, base: Path) -> ManifestRow:
     if math.isnan(smile) and emotion < 0:
         raise DatasetError(f"{where}: no label (smile and emotion are both empty)")
     path = Path(row["path"]).expanduser()
-    return ManifestRow(path if path.is_absolute() else base / path, smile, emotion, row["subject"])
+    split = row.get("split")
+    if split is not None and split not in PUBLISHED_SPLITS:
+        raise DatasetError(f"{where}: split must be one of {', '.join(PUBLISHED_SPLITS)}, got {split!r}")
+    extra = {k: v for k, v in row.items() if k not in COLUMNS and k != "split"}
+    return ManifestRow(path if path.is_absolute() else base / path, smile, emotion, row["subject"], split, extra)
+
+
+def agreeing_rows(rows: list[ManifestRow], column: str, csv_path: Path) -> list[ManifestRow]:
+    """The rows whose emotion agrees with ``column`` (rows without an emotion label stay)."""
+    if column not in rows[0].extra:
+        raise DatasetError(f"{csv_path}: agree_with names column {column!r}, which the manifest lacks "
+                           f"(columns: {', '.join(rows[0].extra) or 'none beyond path,smile,emotion,subject'})")
+    kept = []
+    for r in rows:
+        other = r.extra[column]
+        try:
+            agrees = r.emotion < 0 or not other or emotion_index(other) == r.emotion
+        except KeyError:
+            raise DatasetError(f"{csv_path}: {column} value {other!r} of {r.path.name} is not an emotion "
+                               f"(expected one of {', '.join(EMOTIONS)})") from None
+        if agrees:
+            kept.append(r)
+    return kept
 
 
 def parse_smile(text: str, where: str) -> float:

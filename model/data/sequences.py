@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import Dataset, get_worker_info
+from torch.utils.data import Dataset, Sampler, get_worker_info
 
 from model.data.faceset import FaceSet
 from model.labels import EMOTIONS
@@ -42,7 +42,8 @@ class SequenceDataset(Dataset):
     call from the training loop, and a run seeded with torch.manual_seed repeats."""
 
     def __init__(self, faceset: FaceSet, preprocessing: Preprocessing, seq_len: int = 10,
-                 still_views: int = 2, augment: bool = True, seed: int = 0, camera: bool = False):
+                 still_views: int = 2, augment: bool = True, seed: int = 0, camera: bool = False,
+                 clip_batches: bool = False):
         if not 1 <= still_views <= seq_len:
             raise ValueError(f"still_views must be 1..seq_len ({seq_len}), got {still_views}")
         self.faces, self.pre = faceset, preprocessing
@@ -51,8 +52,10 @@ class SequenceDataset(Dataset):
         self._rng: np.random.Generator | None = None
         self._rng_worker: int | None = None
         has_clips = any(faceset.is_clip(i) for i in range(len(faceset)))
-        # Clips need K = T frames; stills then use K = T too so samples stack into one batch.
-        self.still_views = seq_len if has_clips else (still_views if augment else 1)
+        # Clips need K = T frames; stills then use K = T too so samples stack into one batch,
+        # unless the batches keep clips apart (clip_batches: ClipStillBatches), where a still
+        # keeps its K views and costs K backbone passes, not T.
+        self.still_views = seq_len if has_clips and not clip_batches else (still_views if augment else 1)
         self.smile = np.nan_to_num(faceset.smile, nan=0.0).astype(np.float32)
         self.smile_mask = faceset.has_smile
         self.emotion, self.emotion_mask = emotion_targets(faceset)
@@ -111,6 +114,31 @@ class SequenceDataset(Dataset):
             camera = CameraAugmentation.draw(rng)
             frames = [camera(f, rng) for f in frames]
         return frames
+
+
+class ClipStillBatches(Sampler[list[int]]):
+    """Batches of a sampler's indices, each all clips or all stills (they differ in frame count),
+    in the order their last member was drawn; a last incomplete batch of each kind is dropped."""
+
+    def __init__(self, sampler: Sampler[int], is_clip: np.ndarray, batch_size: int,
+                 weights: np.ndarray | None = None):
+        self.sampler, self.is_clip, self.batch_size = sampler, np.asarray(is_clip, bool), batch_size
+        w = np.ones(len(self.is_clip)) if weights is None else np.asarray(weights, np.float64)
+        self.clip_share = float(w[self.is_clip].sum() / w.sum()) if len(w) and w.sum() > 0 else 0.0
+
+    def __iter__(self):
+        pending: dict[bool, list[int]] = {False: [], True: []}
+        for i in self.sampler:
+            bucket = pending[bool(self.is_clip[i])]
+            bucket.append(int(i))
+            if len(bucket) == self.batch_size:
+                yield list(bucket)
+                bucket.clear()
+
+    def __len__(self) -> int:
+        """Expected count (the draw decides how many of each kind come)."""
+        n_clips = round(self.clip_share * len(self.sampler))
+        return max(1, (len(self.sampler) - n_clips) // self.batch_size + n_clips // self.batch_size)
 
 
 def warp(img: np.ndarray, matrix: np.ndarray) -> np.ndarray:
