@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 FPS = 60
 TOAST_SECONDS = 2.5
+NOTICE_SECONDS = 5.0   # a problem with the player's files stays up long enough to read
 RATE_WINDOW = 240   # event times kept for the FPS and inference-rate readouts (more than a second's worth)
 PAUSABLE = (Phase.CALIBRATE, Phase.COUNTDOWN, Phase.PLAYING)
 
@@ -268,12 +269,12 @@ class App:
         for problem in problems:
             log.warning("%s", problem)
         if problems:
-            self.toast(problems[0])
+            self.toast(self.t("toast_file_problem", file=Path(problems[0].split(": ")[0]).name), NOTICE_SECONDS)
         self.host.configure(self.settings.threshold, self.settings.two_stage)
 
     # --- small services ----------------------------------------------------------------------
-    def toast(self, message: str) -> None:
-        self._toast, self._toast_until = message, self.clock() + TOAST_SECONDS
+    def toast(self, message: str, seconds: float = TOAST_SECONDS) -> None:
+        self._toast, self._toast_until = message, self.clock() + seconds
 
     def t(self, key: str, **values) -> str:
         return text(self.settings.language, key, **values)

@@ -452,7 +452,7 @@ def test_corrupt_settings_are_reported_in_game_not_a_crash(caplog):
     with caplog.at_level(logging.WARNING, logger="game.app"):
         app, _, _ = make_app(Clock())
     assert app.settings == Settings()
-    assert "not valid JSON" in app._state().toast and "not valid JSON" in caplog.text
+    assert "settings.json" in app._state().toast and "not valid JSON" in caplog.text
 
 
 def test_a_whole_solo_round_from_title_to_high_score(tmp_path):

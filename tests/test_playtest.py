@@ -12,7 +12,7 @@ from game.ui import theme
 from game.ui.screens import TITLE_MENU
 from tests.test_game_flow import (Clock, make_app, make_result, press, private_dirs, quick_config,  # noqa: F401
                                   run_for, tick)
-from tests.test_ui import near
+from tests.test_ui import fonts, near  # noqa: F401
 
 
 def play_until(app, host, clock, phase: Phase, seconds: float = 10.0, **result_kw) -> None:
@@ -152,6 +152,7 @@ def test_face_off_with_one_face_names_the_missing_player_and_esc_leaves(prompts)
 @pytest.fixture
 def texts(monkeypatch) -> list[str]:
     """Every string the screens and widgets draw with draw_text, in order."""
+    import game.ui.recording_screen as recording_module
     import game.ui.screens as screens_module
     import game.ui.widgets as widgets_module
 
@@ -164,6 +165,7 @@ def texts(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(screens_module, "draw_text", recording)
     monkeypatch.setattr(widgets_module, "draw_text", recording)
+    monkeypatch.setattr(recording_module, "draw_text", recording)
     return seen
 
 
@@ -444,3 +446,119 @@ def test_fullscreen_key_fills_the_display_and_keeps_the_canvas_whole():
     assert np.abs(shown - expected).mean() < 1.0
     press(app, pygame.K_f)
     assert not app.settings.fullscreen and pygame.display.get_surface().get_size() == theme.SCREEN_SIZE
+
+
+# --- 9: the smaller items -----------------------------------------------------------------
+def test_a_broken_settings_file_is_reported_in_the_players_language_for_five_seconds():
+    from game.settings import SettingsStore
+
+    store = SettingsStore()
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text('{"language": "ko", oops')
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    notice = app._state().toast
+    assert notice.startswith("settings.json 파일에 문제가 있어") and "JSON" not in notice
+    tick(app, host, clock, 4.5)
+    assert app._state().toast == notice
+    tick(app, host, clock, 1.0)
+    assert app._state().toast == ""
+
+
+def test_pause_freezes_the_picture_and_hides_the_countdown_number():
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.start_game(1)
+    play_until(app, host, clock, Phase.COUNTDOWN, smiles=(0.1,))
+    press(app, pygame.K_p)
+    tick(app, host, clock, 0.1, smiles=(0.1,))
+    below_header = np.s_[:, 60:]   # the header's FPS readout goes on counting
+    frozen = pygame.surfarray.array3d(app.surface)[below_header].copy()
+    tick(app, host, clock, 0.5, smiles=(0.95,), verdicts=[Verdict.OUT])   # the engine goes on underneath
+    assert np.array_equal(frozen, pygame.surfarray.array3d(app.surface)[below_header])   # no OUT!!!/SAFE flicker
+    camera = app.screens.layout(1, False).camera.rect
+    assert near(app.surface, camera, theme.ACCENT, tol=40) < 50      # no yellow countdown digit over "paused"
+    press(app, pygame.K_p)
+    tick(app, host, clock, 0.1, smiles=(0.1,))
+    assert near(app.surface, camera, theme.ACCENT, tol=40) > 500
+    assert not np.array_equal(frozen, pygame.surfarray.array3d(app.surface)[below_header])
+
+
+def test_hint_lines_break_between_items_never_inside_one(fonts):
+    from game.i18n import text as tr
+    from game.ui.theme import wrap_items
+
+    font = fonts.get(16)
+    hint = tr("ko", "play_hint")
+    for width in range(120, font.size(hint)[0] + 10, 7):
+        lines = wrap_items(font, hint, width)
+        assert " · ".join(lines) == hint
+        assert not any(line.endswith("H:") or line == "도움말" for line in lines)
+
+
+def test_a_saved_path_breaks_between_folders_not_inside_the_file_name(fonts):
+    from game.ui.theme import wrap_text
+
+    font = fonts.get(17)
+    name = "utcham_laugh_20260114_123456.png"
+    path = "/home/someone/a/rather/long/folder/name/for/pictures/utcham/" + name
+    lines = wrap_text(font, f"저장됨: {path}", 400)
+    assert len(lines) > 1 and name in lines[-1]
+    assert all(font.size(line)[0] <= 400 for line in lines)
+
+
+def test_results_table_keeps_clear_of_the_panel_edge():
+    from game.scores import ScoreEntry
+
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    for seconds in (4.2, 3.1):
+        app.scores.add(ScoreEntry(seconds, 0.92, 0.8, False, "2026-12-28", 5.0))
+    app.flow.phase = Phase.RESULTS
+    app.step(clock())
+    app.draw(clock())
+    table = pygame.Rect(240, 200, 800, 448)
+    edge_strip = pygame.Rect(table.right - 24, table.y + 70, 20, table.h - 90)
+    assert near(app.surface, edge_strip, theme.TEXT, tol=60) == 0
+
+
+def test_the_toast_never_covers_the_laugh_title(texts, monkeypatch):
+    import game.ui.screens as screens_module
+
+    rects = {}
+    real = screens_module.draw_text
+
+    def keep(surface, font, label, colour, pos, anchor="topleft"):
+        rects[label] = real(surface, font, label, colour, pos, anchor)
+        return rects[label]
+
+    monkeypatch.setattr(screens_module, "draw_text", keep)
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.start_game(1)
+    play_until(app, host, clock, Phase.PLAYING, smiles=(0.1,))
+    tick(app, host, clock, 1 / 30, smiles=(0.95,), verdicts=[Verdict.OUT])
+    tick(app, host, clock, 1.5, smiles=(0.1,))
+    press(app, pygame.K_t)                               # the two-stage toast
+    app.draw(clock())
+    assert app.flow.phase is Phase.LAUGH and app._state().toast
+    assert not app.screens.toast_box.colliderect(rects["웃었다!"])
+
+
+def test_a_recording_stopped_before_any_clip_does_not_say_finished(texts):
+    from tests.test_game_flow import choose, type_text
+
+    clock = Clock()
+    app, host, _ = make_app(clock)
+    app.settings.language = "en"
+    tick(app, host, clock, 0.5)
+    choose(app, "menu_record")
+    type_text(app, "kim /..")
+    assert app.recording.player == "kim"               # only what can name a folder is typed
+    press(app, pygame.K_RETURN)
+    tick(app, host, clock, 0.2)
+    press(app, pygame.K_ESCAPE)                        # stopped before the first clip
+    texts.clear()
+    tick(app, host, clock, 1 / 30)
+    assert app.recording.clips == []
+    assert "Recording stopped" in texts and "Recording finished" not in texts

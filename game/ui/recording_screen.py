@@ -40,6 +40,7 @@ FALLBACK_RATE = 15.0        # results per second assumed before the engine's rat
 RATE_SAMPLES = 90           # arrival times the rate is measured over
 CONSENT_FONT_SIZES = (19, 17, 15, 13)   # the consent text shrinks to fit a long recordings path
 PARAGRAPH_GAP = 6
+ID_PUNCTUATION = "_-"       # besides letters and digits, what a player ID may hold (recording.check_player)
 
 
 class Stage(str, Enum):
@@ -78,7 +79,8 @@ class RecordingScreen:
     # -- input --------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.TEXTINPUT and self.stage is Stage.CONSENT:
-            self.player = (self.player + event.text)[:64]
+            typed = "".join(ch for ch in event.text if ch.isalnum() or ch in ID_PUNCTUATION)   # it names a folder
+            self.player = (self.player + typed)[:64]
             self.id_rejected = False
             return True
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.stage is Stage.CONSENT:
@@ -278,7 +280,7 @@ class RecordingScreen:
             pygame.draw.rect(surface, colour, done, border_radius=rect.h // 2)
 
     def _draw_done(self, surface: pygame.Surface, lang: str) -> None:
-        draw_text(surface, self.fonts.get(40, bold=True), text(lang, "rec_done_title"), theme.ACCENT, (W // 2, 150),
+        draw_text(surface, self.fonts.get(40, bold=True), text(lang, "rec_done_title" if self.clips else "rec_stopped_title"), theme.ACCENT, (W // 2, 150),
                   "center")
         font = self.fonts.get(20)
         lines = []

@@ -17,12 +17,14 @@ from game.scores import ScoreEntry, shown_peak, shown_seconds
 from game.settings import Settings
 from game.types import EngineResult, Judgement, Verdict
 from game.ui import theme
-from game.ui.theme import Fonts, draw_prompt, draw_text, fit_text, panel, shade, wrap_text
+from game.ui.theme import Fonts, draw_prompt, draw_text, fit_text, panel, shade, wrap_items, wrap_text
 from game.ui.widgets import (AnalysisLine, Button, CameraView, Chip, EmotionBars, RoundTimer, SmileGauge,
                              StatsReadout, ThresholdSlider, VerdictBanner)
 
 W, H = theme.SCREEN_SIZE
 SCORE_DATE_X = 630   # the score table's date column, from the table's left edge
+HEADER_Y = 32        # the header's middle line (the toast sits there, between the chips and the stats)
+TOAST_Y = 22         # the toast on screens without a header: above their titles
 TITLE_MENU = ("menu_solo", "menu_faceoff", "menu_practice", "menu_record", "menu_quit")
 SOURCE_MENU = ("nosrc_retry", "nosrc_file")   # the screen shown when the source cannot be opened
 HELP_KEYS = (
@@ -102,7 +104,8 @@ class Screens:
         self.chip = Chip(fonts)
         self.stats = StatsReadout((W - 24, 22), fonts)
         self._layouts: dict[tuple[int, bool], PlayLayout] = {}
-        self._toast_span = (0, W)
+        self._toast_span, self._toast_y = (0, W), TOAST_Y
+        self.toast_box: pygame.Rect | None = None   # where the last toast went
         self.menu_buttons = [Button(pygame.Rect(720, 240 + 62 * i, 480, 52), key, fonts)
                              for i, key in enumerate(TITLE_MENU)]
         self.title_camera = CameraView(pygame.Rect(80, 250, 560, 380), fonts)
@@ -185,6 +188,7 @@ class Screens:
     def draw(self, surface: pygame.Surface, state: ScreenState) -> None:
         surface.fill(theme.BACKGROUND)
         self._toast_span = (0, W)   # the header narrows it to the gap between its title and its stats
+        self._toast_y = TOAST_Y     # above the big titles of the screens without a header
         phase = state.flow.phase
         if phase is Phase.TITLE:
             self.draw_title(surface, state)
@@ -211,7 +215,7 @@ class Screens:
                        toast: str = "") -> None:
         """No camera (or an unreadable file): say so, offer to try again or to play a video file."""
         surface.fill(theme.BACKGROUND)
-        self._toast_span = (0, W)
+        self._toast_span, self._toast_y = (0, W), TOAST_Y
         draw_text(surface, self.fonts.get(34, bold=True), text(lang, "game_title"), theme.ACCENT, (W // 2, 90), "center")
         kind = "camera" if camera else "file"
         draw_text(surface, self.fonts.get(56, bold=True), text(lang, f"nosrc_{kind}_title"), theme.TEXT,
@@ -237,7 +241,7 @@ class Screens:
             r = state.result
             right = self.stats.draw(surface, lang, state.fps, state.infer_rate, r.process_ms if r else 0.0,
                                     r.latency_ms if r else 0.0).left
-        self._toast_span = (chip.right, right)
+        self._toast_span, self._toast_y = (chip.right, right), HEADER_Y
 
     def _boxes(self, state: ScreenState, judged: bool = True) -> list:
         """Face boxes for the camera view: verdict colours while judging, else neutral."""
@@ -355,7 +359,7 @@ class Screens:
             else:
                 hint = text(lang, "play_hint")
             pad = layout.timer_panel.bottom - 16
-            for line in reversed(wrap_text(small, hint, layout.timer.rect.w)):
+            for line in reversed(wrap_items(small, hint, layout.timer.rect.w)):
                 pad = draw_text(surface, small, line, theme.TEXT_DIM, (layout.timer.rect.x, pad), "bottomleft").top - 2
         if layout.slider_label is not None:
             draw_text(surface, self.fonts.get(18), text(lang, "threshold"), theme.TEXT_DIM, layout.slider_label,
@@ -445,7 +449,7 @@ class Screens:
         title = text(lang, "laugh_title")
         if flow.players == 2:
             title = f"{text(lang, 'player', n=loser + 1)} · {title}"
-        draw_text(surface, self.fonts.get(60, bold=True), title, theme.OUT_RED, (W // 2, 72), "center")
+        draw_text(surface, self.fonts.get(60, bold=True), title, theme.OUT_RED, (W // 2, 84), "center")
         colour = theme.PLAYER_COLOURS[loser] if flow.players == 2 else theme.OUT_RED
         boxes = [(track.peak_box, colour, "")] if track.peak_box is not None else []
         self.laugh_camera.draw(surface, track.peak_frame, boxes, state.mirror)
@@ -586,7 +590,8 @@ class Screens:
         left, right = self._toast_span
         image = font.render(fit_text(font, message, right - left - 64), True, theme.BACKGROUND)
         box = image.get_rect().inflate(32, 14)
-        box.center = ((left + right) // 2, 32)
+        box.center = ((left + right) // 2, self._toast_y)
+        self.toast_box = box
         pygame.draw.rect(surface, theme.ACCENT, box, border_radius=box.h // 2)
         surface.blit(image, image.get_rect(center=box.center))
 

@@ -99,8 +99,29 @@ def wrap_text(font: pygame.font.Font, line: str, width: int) -> list[str]:
             cut = len(current)
             while cut > 1 and font.size(current[:cut])[0] > width:
                 cut -= 1
+            slash = current.rfind("/", 0, cut) + 1   # a path breaks after a folder, not inside a name
+            cut = slash if slash > 0 else cut
             out.append(current[:cut])
             current = current[cut:]
+    if current:
+        out.append(current)
+    return out
+
+
+def wrap_items(font: pygame.font.Font, line: str, width: int, sep: str = " · ") -> list[str]:
+    """Break a list of hints ('P: pause · H: help') between its items, never inside one."""
+    out, current = [], ""
+    for item in line.split(sep):
+        candidate = f"{current}{sep}{item}" if current else item
+        if font.size(candidate)[0] <= width:
+            current = candidate
+            continue
+        if current:
+            out.append(current)
+        current = item
+        if font.size(item)[0] > width:   # one item wider than the line: break it at spaces
+            *whole, current = wrap_text(font, item, width)
+            out += whole
     if current:
         out.append(current)
     return out
