@@ -20,22 +20,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from model.data.spans import read_sample_clips
+
 ROOT = Path(__file__).resolve().parents[1]
-# Smiles in the sample clips as ../shared/datasets/README.md times them ("±0.3 s, by eye"): the
-# ones that should make a player OUT at the default threshold. neutral_blinks.mp4 opens with a
-# quiet closed-lip smile (corners of the mouth up, until ~0.7 s), 0.5 on docs/labelling.md's
-# scale: below 0.8, so OUT there counts as false, as the README's "no smile" has it.
-ANNOTATED_SMILES = {
-    "smile_transition_a.mp4": [(0.8, 2.6)],
-    "selfie_talk_grin.mp4": [(6.5, 7.5), (10.0, 10.5)],
-    "neutral_blinks.mp4": [],
-    "talking_with_smiles.mp4": [(1.0, 5.0), (10.7, 11.3)],  # "~11 s"
-}
+# The sample clips' smiles (those that should make a player OUT at the default threshold) and
+# grimaces (that must not read as a smile): data, in assets/labels/sample_clips.csv. A quiet
+# closed-lip smile (0.5 on docs/labelling.md's scale, below 0.8) counts as no smile there.
+ANNOTATIONS = ROOT / "assets" / "labels" / "sample_clips.csv"
 TOLERANCE_S = 0.3
-# Faces that must not read as a smile: neutral_blinks.mp4 bares its teeth in a wide-eyed grimace
-# from ~0.73 to ~1.67 s (tests/test_engine.py keeps the game SAFE there). Its first 0.1 s is left
-# out: the model's ten-frame window still holds the quiet smile before it.
-GRIMACES = {"neutral_blinks.mp4": [(0.83, 1.67)]}
 
 
 def out_spans(rows: list[dict]) -> list[tuple[float, float]]:
@@ -76,7 +68,7 @@ def smile_within(rows: list[dict], spans: list[tuple[float, float]]) -> tuple[fl
     return (sum(scores) / len(scores), max(scores)) if scores else None
 
 
-def clip_row(video: Path, weights: Path, game_args: list[str]) -> str:
+def clip_row(video: Path, weights: Path, game_args: list[str], annotations: dict) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.csv"
         subprocess.run([sys.executable, str(ROOT / "main.py"), "--source", str(video), "--weights", str(weights),
@@ -87,12 +79,13 @@ def clip_row(video: Path, weights: Path, game_args: list[str]) -> str:
     whole = smile_within(rows, [(0.0, math.inf)])
     peak = f"{whole[1]:.2f}" if whole else "–"
     cells = [f"`{video.name}`", spans, peak]
-    if video.name in ANNOTATED_SMILES:
-        false_out, caught = against_annotation(rows, ANNOTATED_SMILES[video.name])
+    marked = annotations.get(video.name)
+    if marked is not None:
+        false_out, caught = against_annotation(rows, marked["smile"])
         cells += [f"{false_out:.1f} s", "–" if math.isnan(caught) else f"{100 * caught:.0f} %"]
     else:
         cells += ["–", "–"]
-    grimace = smile_within(rows, GRIMACES.get(video.name, []))
+    grimace = smile_within(rows, marked["grimace"] if marked else [])
     cells.append(f"{grimace[0]:.2f} / {grimace[1]:.2f}" if grimace else "–")
     return "| " + " | ".join(cells) + " |"
 
@@ -108,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print("| clip | OUT | highest smile | false OUT | annotated smiles OUT | smile in a grimace (mean / highest) |\n"
           "|---|---|---|---|---|---|")
+    annotations = read_sample_clips(ANNOTATIONS)
     for video in videos:
-        print(clip_row(video, args.weights, game_args), flush=True)
+        print(clip_row(video, args.weights, game_args, annotations), flush=True)
     return 0
 
 

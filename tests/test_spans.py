@@ -62,3 +62,15 @@ def test_windows_of_a_talking_clip_are_ten_real_frames_labelled_by_their_span(sh
     assert all(fs.is_clip(i) and fs.items[i].shape == (10, 32, 32, 3) for i in range(len(fs)))
     assert (fs.smile == 0).all() and (fs.emotion == -1).all()
     assert not np.array_equal(fs.items[0][0], fs.items[0][9])  # real motion, not a repeated still
+
+
+def test_sample_clip_annotations_group_smiles_and_grimaces_by_clip(tmp_path):
+    from model.data.spans import read_sample_clips
+
+    path = tmp_path / "sample.csv"
+    path.write_text("clip,kind,start_s,end_s,note\na.mp4,smile,1,2,x\nb.mp4,grimace,0.5,1,y\na.mp4,smile,3,4,z\n")
+    assert read_sample_clips(path) == {"a.mp4": {"smile": [(1, 2), (3, 4)], "grimace": []},
+                                       "b.mp4": {"smile": [], "grimace": [(0.5, 1)]}}
+    path.write_text("clip,kind,start_s,end_s,note\na.mp4,laugh,1,2,x\n")
+    with pytest.raises(DatasetError, match=r"sample\.csv:2: kind must be one of smile, grimace, got 'laugh'"):
+        read_sample_clips(path)

@@ -130,6 +130,30 @@ def load_spans(root: str | Path, split: str, labels: str | Path, margin: float =
                    emotion=np.full(len(items), -1, np.int64), paths=paths, subjects=subjects, skipped=skipped)
 
 
+SAMPLE_COLUMNS = ("clip", "kind", "start_s", "end_s")
+SAMPLE_KINDS = ("smile", "grimace")
+
+
+def read_sample_clips(csv_path: str | Path) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """The sample clips' annotations (``assets/labels/sample_clips.csv``): clip file name ->
+    {"smile": [(start, end)], "grimace": [...]}, the smiles that should make a player OUT at the
+    default threshold and the grimaces that must not read as a smile. A clip listed with only a
+    grimace has no smile (every OUT outside the tolerance is false)."""
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise DatasetError(f"{csv_path}: clip annotations not found")
+    clips: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for line, row in read_csv_rows(csv_path, SAMPLE_COLUMNS):
+        where = f"{csv_path}:{line}"
+        if row["kind"] not in SAMPLE_KINDS:
+            raise DatasetError(f"{where}: kind must be one of {', '.join(SAMPLE_KINDS)}, got {row['kind']!r}")
+        start, end = (finite(row[k], where, k) for k in ("start_s", "end_s"))
+        if not 0 <= start < end:
+            raise DatasetError(f"{where}: need 0 <= start_s < end_s, got {start} and {end}")
+        clips.setdefault(row["clip"], {kind: [] for kind in SAMPLE_KINDS})[row["kind"]].append((start, end))
+    return clips
+
+
 def frame_rate(path: Path) -> float:
     import cv2
 
