@@ -32,7 +32,7 @@ from model.preprocess import Preprocessing  # noqa: E402
 from game.capture import FrameSource, SourceError, SourceState, SourceStatus, open_source  # noqa: E402
 from game.config import ConfigError, GameConfig, Section, load_config, parse_section, setting  # noqa: E402
 from game.engine import Engine  # noqa: E402
-from game.flow import Event, FlowConfig, GameFlow, Outcome, Phase  # noqa: E402
+from game.flow import REPLAY_CROP, Event, FlowConfig, GameFlow, Outcome, Phase, PlayerTrack  # noqa: E402
 from game.i18n import LANGUAGES, text  # noqa: E402
 from game.inference import configure_torch_threads  # noqa: E402
 from game.recording import Plan, RecordingStore, recordings_dir  # noqa: E402
@@ -63,6 +63,8 @@ class RoundSettings(Section):
     round_seconds: float = setting(30.0, 5.0, 600.0)
     face_missing_s: float = setting(5.0, 1.0, 60.0)   # longer without a face ends the round
     countdown_s: int = setting(3, 1, 10)
+    replay_s: float = setting(3.0, 1.0, 10.0)      # seconds of face crops before OUT kept for the replay
+    replay_speed: float = setting(0.5, 0.1, 1.0)   # the replay's speed (1 = real time)
 
 
 def load_round_settings(config: GameConfig, path: str | Path | None = None) -> RoundSettings:
@@ -218,6 +220,27 @@ def save_laugh_moment(image: np.ndarray, folder: Path) -> Path:
     return path
 
 
+def save_replay_gif(tracks: list[PlayerTrack], folder: Path, mirror: bool, speed: float) -> Path:
+    """The replay's face crops as an animated GIF, players side by side, slowed like on screen
+    (only when the player presses G)."""
+    from PIL import Image
+
+    times = sorted({t for track in tracks for t, _ in track.replay})
+    if not times:
+        raise OSError("no replay was kept")
+    blank = np.zeros((REPLAY_CROP, REPLAY_CROP, 3), np.uint8)
+    frames = []
+    for t in times:
+        faces = [track.replay_at(t) if track.replay else blank for track in tracks]
+        frames.append(Image.fromarray(np.concatenate([f[:, ::-1] if mirror else f for f in faces], axis=1)))
+    gaps = [b - a for a, b in zip(times, times[1:])] or [1 / 30]
+    durations = [max(20, round(1000 * gap / speed)) for gap in gaps + gaps[-1:]]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"utcham_replay_{datetime.now():%Y%m%d_%H%M%S}.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    return path
+
+
 class App:
     """Input, state machine, sounds and drawing for one window (or an off-screen surface in tests)."""
 
@@ -242,7 +265,8 @@ class App:
         self.sounds.enabled = self.settings.sound
         self.flow = GameFlow(FlowConfig(round_seconds=rounds.round_seconds, calibration_seconds=calibration_s,
                                         countdown_seconds=rounds.countdown_s,
-                                        face_missing_limit=rounds.face_missing_s, max_baseline=max_baseline),
+                                        face_missing_limit=rounds.face_missing_s, max_baseline=max_baseline,
+                                        replay_seconds=rounds.replay_s, replay_speed=rounds.replay_speed),
                              players)
         self.watch: WatchPlayer | None = None
         self.watch_visible = True
@@ -466,6 +490,8 @@ class App:
                 self._activate_menu()
         elif phase is Phase.LAUGH and go:
             self.flow.advance()
+        elif phase is Phase.LAUGH and key == pygame.K_g:
+            self.save_replay()
         elif phase is Phase.RESULTS and go:
             self.new_rank = None
             self.flow.again()
@@ -585,6 +611,19 @@ class App:
         problem = self.scores.save()
         if problem:
             log.warning("%s", problem)
+
+    def save_replay(self) -> None:
+        """G on the laugh replay: write it as an animated GIF where laugh moments go."""
+        order = self.screens.panel_order(self.host.live) if self.flow.players == 2 else [0]
+        tracks = [self.flow.tracks[player] for player in sorted(range(self.flow.players), key=order.__getitem__)]
+        try:
+            path = save_replay_gif(tracks, pictures_dir(), self.host.live, self.flow.config.replay_speed)
+        except (OSError, ValueError) as exc:
+            self.laugh_note = self.t("laugh_save_failed", error=exc)
+            log.warning("replay not saved: %s", exc)
+            return
+        self.laugh_note = self.t("replay_saved", path=path)
+        log.info("replay saved to %s", path)
 
     def _keep_laugh_moment(self) -> None:
         """Save the peak frame only when the player opted in; otherwise it stays in memory."""

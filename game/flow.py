@@ -11,13 +11,14 @@ Time is passed in, so tests script it.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
 
-from model.face import FaceBox
+from model.face import FaceBox, square_crop
 
 from game.judge import baseline_from
 from game.types import EngineResult, Verdict
@@ -58,6 +59,12 @@ class FlowConfig:
     laugh_flash_seconds: float = 1.2  # OUT!!! flash; the laugh's peak is still tracked meanwhile
     max_baseline: float = 0.5         # a calibration reading above this is not a calm face: measure again
     min_calibration_samples: int = 3
+    replay_seconds: float = 3.0       # face crops kept before OUT for the laugh replay (memory only)
+    replay_speed: float = 0.5         # the replay plays slowed down to this fraction of real time
+
+
+REPLAY_CROP = 160      # px, side of the face crops kept for the replay
+REPLAY_MARGIN = 0.25   # around the face box, as the laugh moment has always been shown
 
 
 @dataclass
@@ -70,9 +77,22 @@ class PlayerTrack:
     peak_at: float = 0.0                  # round seconds at the peak
     peak_frame: np.ndarray | None = None  # the camera frame at the peak; never written unless opted in
     peak_box: FaceBox | None = None
+    # The round as the replay shows it: (round seconds, smoothed smile, top emotion) per engine
+    # frame, and face crops (round seconds, RGB) of the last replay_seconds before OUT and of the
+    # OUT flash. Memory only, dropped with the round; written only when the player saves a GIF.
+    curve: list[tuple[float, float, int]] = field(default_factory=list)
+    replay: list[tuple[float, np.ndarray]] = field(default_factory=list)
 
-    def reset_peak(self) -> None:
+    def reset_round(self) -> None:
         self.peak, self.peak_at, self.peak_frame, self.peak_box = 0.0, 0.0, None, None
+        self.curve, self.replay = [], []
+
+    def replay_at(self, t: float) -> np.ndarray | None:
+        """The kept face crop shown at round time ``t`` (the last one taken at or before it)."""
+        if not self.replay:
+            return None
+        i = bisect.bisect_right([s for s, _ in self.replay], t) - 1
+        return self.replay[max(0, i)][1]
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,7 @@ class GameFlow:
 
     def to_title(self) -> None:
         for track in self.tracks:
-            track.reset_peak()   # the laugh frame is dropped with the round
+            track.reset_round()   # the laugh frame and the replay are dropped with the round
         self._enter(Phase.TITLE)
 
     def toggle_pause(self) -> None:
@@ -233,6 +253,7 @@ class GameFlow:
             return []
         if fresh:
             self._track_peaks(result, range(self.players))
+            self._keep(result, self.elapsed)
         laughed = tuple(i for i, p in enumerate(result.players[:self.players]) if p.judgement.verdict is Verdict.OUT)
         if laughed:
             return self._finish(Outcome.LAUGHED, laughed)
@@ -245,7 +266,20 @@ class GameFlow:
         # The verdict flips on the way up; the laugh peaks a moment later, so keep looking.
         if fresh and not self.stale and self.phase_time <= self.config.laugh_flash_seconds:
             self._track_peaks(result, self.result.losers)
+            self._keep(result, self.elapsed + self.phase_time, prune=False)   # the laugh itself, after OUT
         return []
+
+    def _keep(self, result: EngineResult, t: float, prune: bool = True) -> None:
+        """The curve sample and the replay crop of every player at round time ``t``."""
+        for track, player in zip(self.tracks, result.players[:self.players]):
+            if player.box is None:
+                continue
+            j = player.judgement
+            track.curve.append((t, j.smile_smoothed, int(np.argmax(j.emotion_probs))))
+            track.replay.append((t, square_crop(result.frame.image, player.box, REPLAY_MARGIN, REPLAY_CROP)))
+            if prune:
+                while track.replay and track.replay[0][0] < t - self.config.replay_seconds:
+                    track.replay.pop(0)
 
     def _track_peaks(self, result: EngineResult, players) -> None:
         for i in players:
@@ -266,7 +300,7 @@ class GameFlow:
         self.elapsed, self.missing_for, self.result, self._beeped = 0.0, 0.0, None, None
         self.holding_go = False
         for track in self.tracks:
-            track.reset_peak()
+            track.reset_round()
 
     def _enter(self, phase: Phase) -> None:
         self.phase = phase

@@ -6,8 +6,10 @@ import numpy as np
 import pygame
 import pytest
 
+from game.app import RoundSettings
 from game.flow import Event, GameFlow, Outcome, Phase
 from game.types import Verdict
+from model.face import FaceBox
 from game.ui import theme
 from game.ui.screens import TITLE_MENU
 from tests.test_game_flow import (Clock, make_app, make_result, press, private_dirs, quick_config,  # noqa: F401
@@ -208,7 +210,9 @@ def test_a_laugh_is_placed_quietly_a_win_is_marked_and_celebrated(texts):
     texts.clear()
     app.draw(clock())
     assert "#2" in texts and "Rank #2!" not in texts and "New record!" not in texts
-    badge = pygame.Rect(240 + 800 - 200, 200 + 10, 180, 40)
+    from game.ui.screens import SCORE_TABLE
+
+    badge = pygame.Rect(SCORE_TABLE.right - 200, SCORE_TABLE.y + 8, 180, 40)
     assert near(app.surface, badge, theme.OUT_RED, tol=40) == 0      # a loss is not celebrated in red
     press(app, pygame.K_RETURN)                                      # again: survive the whole round
     play_until(app, host, clock, Phase.RESULTS, smiles=(0.1,))
@@ -517,8 +521,9 @@ def test_results_table_keeps_clear_of_the_panel_edge():
     app.flow.phase = Phase.RESULTS
     app.step(clock())
     app.draw(clock())
-    table = pygame.Rect(240, 200, 800, 448)
-    edge_strip = pygame.Rect(table.right - 24, table.y + 70, 20, table.h - 90)
+    from game.ui.screens import SCORE_TABLE as table
+
+    edge_strip = pygame.Rect(table.right - 24, table.y + 50, 20, table.h - 60)
     assert near(app.surface, edge_strip, theme.TEXT, tol=60) == 0
 
 
@@ -562,3 +567,137 @@ def test_a_recording_stopped_before_any_clip_does_not_say_finished(texts):
     tick(app, host, clock, 1 / 30)
     assert app.recording.clips == []
     assert "Recording stopped" in texts and "Recording finished" not in texts
+
+
+# --- 11, 12: the laugh replay -------------------------------------------------------------
+def two_tone(value: int) -> np.ndarray:
+    """A 240x320 frame: the left half red-ish and the right half blue-ish, both carrying ``value``."""
+    img = np.zeros((240, 320, 3), np.uint8)
+    img[:, :160] = (200, value, 0)
+    img[:, 160:] = (0, value, 200)
+    return img
+
+
+LEFT, RIGHT = FaceBox(40, 60, 80, 80, 0.9), FaceBox(200, 60, 80, 80, 0.9)
+
+
+def deliver(app, host, clock, smiles, verdicts=None, emotion="neutral", n=1):
+    """n engine frames, 1/30 s apart; frame i's picture carries its index in the green channel."""
+    from game.types import Analysis, EngineResult, Frame, Judgement, Mode, PlayerResult
+    from model.labels import EMOTIONS
+
+    for _ in range(n):
+        clock.t += 1 / 30
+        deliver.index += 1
+        probs = np.full(7, 0.02, np.float32)
+        probs[EMOTIONS.index(emotion)] = 0.88
+        players = [PlayerResult(box, Judgement(v, Mode.SIMPLE, s, s, probs, Analysis.CALM, True, 0.8))
+                   for box, s, v in zip((LEFT, RIGHT), smiles, verdicts or [Verdict.SAFE] * len(smiles))]
+        host.result = EngineResult(Frame(two_tone(deliver.index % 200), deliver.index, 0.0, clock()), players, 5, 20)
+        app.step(clock())
+        app.draw(clock())
+
+
+deliver.index = 0
+
+
+def laugh_round(app, host, clock, players=1):
+    """Calibrate, count down, 4 s straight (neutral then surprised), P1 laughs (happy): the replay."""
+    press(app, pygame.K_2 if players == 2 else pygame.K_1, pygame.K_RETURN)
+    for _ in range(300):
+        if app.flow.phase is Phase.PLAYING:
+            break
+        deliver(app, host, clock, (0.1,) * players)
+    deliver(app, host, clock, (0.2,) * players, n=60)
+    deliver(app, host, clock, (0.3,) * players, emotion="surprise", n=60)
+    out = [Verdict.OUT] + [Verdict.SAFE] * (players - 1)
+    deliver(app, host, clock, (0.95, 0.3)[:players], out, emotion="happy", n=50)   # the OUT flash (1.2 s)
+    assert app.flow.phase is Phase.LAUGH and app.flow.phase_time > app.flow.config.laugh_flash_seconds
+
+
+def test_the_laugh_replay_keeps_the_last_seconds_in_memory_and_loops_them_slowed(tmp_path):
+    clock = Clock()
+    app, host, _ = make_app(clock, rounds=RoundSettings(30.0, 5.0, 1))
+    laugh_round(app, host, clock)
+    flow, track = app.flow, app.flow.tracks[0]
+    out_at = flow.result.seconds
+    times = [t for t, _ in track.replay]
+    assert times[0] >= out_at - flow.config.replay_seconds - 0.05 and times[0] <= out_at - 2.9
+    assert times[-1] > out_at + 1.0                                    # the laugh after OUT too
+    assert all(crop.shape == (160, 160, 3) for _, crop in track.replay)
+    assert len(track.curve) > 100 and track.curve[-1][2] == 3           # happy at the end
+    assert not (tmp_path / "pictures").exists()                         # memory only
+    # Slowed: half a second of replay per second of screen time, looping over the kept span.
+    t0 = app.screens.replay_time(flow)
+    tick_once = flow.phase_time
+    flow.phase_time = tick_once + 1.0
+    assert app.screens.replay_time(flow) == pytest.approx(t0 + 0.5, abs=1e-6)
+    flow.phase_time = tick_once + 2 * (times[-1] - times[0])            # one whole loop later
+    assert app.screens.replay_time(flow) == pytest.approx(t0, abs=1e-6)
+    # The replay view shows the crop of that moment: its green channel is the frame's index.
+    app.draw(clock())
+    view = app.screens.replay_views(1, False)[0][1].inflate(-40, -40)
+    shown = pygame.surfarray.array3d(app.surface)[view.left:view.right, view.top:view.bottom]
+    assert abs(float(np.median(shown[..., 1])) - float(track.replay_at(t0)[0, 0, 1])) <= 2
+
+
+def test_the_replay_curve_shows_threshold_out_mark_and_emotion_bands():
+    from game.ui.widgets import SmileCurve
+
+    clock = Clock()
+    app, host, _ = make_app(clock, rounds=RoundSettings(30.0, 5.0, 1))
+    laugh_round(app, host, clock)
+    curve, flow = app.screens.curve, app.flow
+    span = app.screens._curve_span(flow)
+    out_x = curve.x_at(flow.result.seconds, span)
+    column = pygame.Rect(out_x - 1, curve.plot.y + 20, 3, curve.plot.h - 30)
+    assert near(app.surface, column, theme.OUT_RED, tol=10) > 20                      # the OUT mark
+    threshold_row = pygame.Rect(curve.plot.x, curve.y_at(0.8) - 1, curve.plot.w // 3, 3)
+    assert near(app.surface, threshold_row, theme.TEXT_DIM, tol=10) > 50              # the dashed threshold
+    band = pygame.Rect(curve.plot.x, curve.plot.bottom + 4, curve.plot.w, SmileCurve.BAND_H - 2)
+    for emotion in ("neutral", "surprise", "happy"):
+        assert near(app.surface, band, theme.EMOTION_COLOURS[emotion], tol=6) > 100, emotion
+    # The results screen has the same curve for the round.
+    press(app, pygame.K_RETURN)
+    app.draw(clock())
+    results = app.screens.results_curve
+    out_x = results.x_at(flow.result.seconds, span)
+    assert near(app.surface, pygame.Rect(out_x - 1, results.plot.y + 20, 3, results.plot.h - 30),
+                theme.OUT_RED, tol=10) > 20
+    assert near(app.surface, results.rect, theme.EMOTION_COLOURS["surprise"], tol=6) > 100
+
+
+def test_the_replay_is_saved_as_a_gif_only_when_the_player_asks(tmp_path):
+    from PIL import Image
+
+    clock = Clock()
+    app, host, _ = make_app(clock, rounds=RoundSettings(30.0, 5.0, 1))
+    laugh_round(app, host, clock)
+    pictures = tmp_path / "pictures" / "utcham"
+    assert not pictures.exists()
+    press(app, pygame.K_g)
+    saved = sorted(pictures.glob("*.gif"))
+    assert len(saved) == 1 and str(saved[0]) in app.laugh_note
+    gif = Image.open(saved[0])
+    assert gif.n_frames == len(app.flow.tracks[0].replay) and gif.size == (160, 160)
+    assert abs(gif.info["duration"] - 1000 / 30 / 0.5) <= 10   # slowed like on screen (GIF counts in 1/100 s)
+
+
+def test_face_off_replays_both_faces_side_by_side_at_the_first_laugh(tmp_path):
+    from PIL import Image
+
+    clock = Clock()
+    app, host, _ = make_app(clock, rounds=RoundSettings(30.0, 5.0, 1))
+    laugh_round(app, host, clock, players=2)
+    assert app.flow.result.losers == (0,)
+    p1, p2 = app.flow.tracks
+    assert p1.replay and [t for t, _ in p1.replay] == [t for t, _ in p2.replay]   # the same moments
+    views = dict(app.screens.replay_views(2, False))
+    assert views[0].right <= views[1].left                                        # side by side
+    for player, red in ((0, True), (1, False)):   # P1's face is in the red half, P2's in the blue
+        rect = views[player].inflate(-40, -40)
+        block = pygame.surfarray.array3d(app.surface)[rect.left:rect.right, rect.top:rect.bottom].astype(int)
+        assert (np.median(block[..., 0]) > np.median(block[..., 2])) == red
+    press(app, pygame.K_g)
+    gif = Image.open(next((tmp_path / "pictures" / "utcham").glob("*.gif")))
+    assert gif.size == (320, 160)

@@ -12,7 +12,7 @@ from game.scores import ScoreEntry
 from game.settings import Settings
 from game.types import Analysis, EngineResult, Frame, Judgement, Mode, PlayerResult, Verdict
 from game.ui import theme
-from game.ui.screens import Screens, ScreenState
+from game.ui.screens import SCORE_ROW0_Y, SCORE_ROW_H, SCORE_TABLE, Screens, ScreenState
 from game.ui.theme import Fonts
 from game.ui.widgets import EmotionBars, SmileGauge, ThresholdSlider, VerdictBanner
 from model.face import FaceBox
@@ -291,12 +291,13 @@ def test_title_calibration_laugh_and_results_screens_draw(screens):
     track = flow.tracks[0]
     track.peak, track.peak_frame, track.peak_box = 0.93, face_image(), BOX
     screens.draw(surface, ScreenState(flow, Settings(), result))
-    assert near(surface, screens.laugh_camera.rect, (0, 200, 200), tol=10) > 10_000   # the peak frame
+    replay = screens.replay_views(1, False)[0][1]
+    assert near(surface, replay, (0, 200, 200), tol=10) > 10_000   # the peak face, with no replay kept
 
     flow.phase = Phase.RESULTS
     scores = [ScoreEntry(20.0, 0.7, 0.8, False, "2026-01-14"), ScoreEntry(12.4, 0.93, 0.8, False, "2026-01-14")]
     screens.draw(surface, ScreenState(flow, Settings(), None, scores=scores, new_rank=2))
-    highlight = pygame.Rect(256, 200 + 106 + 33 - 3, 760, 31)
+    highlight = pygame.Rect(SCORE_TABLE.x + 16, SCORE_TABLE.y + SCORE_ROW0_Y + SCORE_ROW_H - 3, 760, SCORE_ROW_H - 1)
     assert near(surface, highlight, (70, 58, 20), tol=4) > 5000   # the new entry's row is highlighted
 
 

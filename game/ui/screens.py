@@ -11,18 +11,20 @@ import pygame
 
 from model.face import square_crop
 
-from game.flow import GameFlow, Outcome, Phase
+from game.flow import REPLAY_CROP, REPLAY_MARGIN, GameFlow, Outcome, Phase
 from game.i18n import text
 from game.scores import ScoreEntry, shown_peak, shown_seconds
 from game.settings import Settings
 from game.types import EngineResult, Judgement, Verdict
 from game.ui import theme
 from game.ui.theme import Fonts, draw_prompt, draw_text, fit_text, panel, shade, wrap_items, wrap_text
-from game.ui.widgets import (AnalysisLine, Button, CameraView, Chip, EmotionBars, RoundTimer, SmileGauge,
-                             StatsReadout, ThresholdSlider, VerdictBanner)
+from game.ui.widgets import (AnalysisLine, Button, CameraView, Chip, EmotionBars, RoundTimer, SmileCurve,
+                             SmileGauge, StatsReadout, ThresholdSlider, VerdictBanner)
 
 W, H = theme.SCREEN_SIZE
+SCORE_TABLE = pygame.Rect(240, 288, 800, 388)   # solo results, under the round's curve
 SCORE_DATE_X = 630   # the score table's date column, from the table's left edge
+SCORE_HEAD_Y, SCORE_ROW0_Y, SCORE_ROW_H = 58, 86, 29   # column titles, first row, row pitch (from the top)
 HEADER_Y = 32        # the header's middle line (the toast sits there, between the chips and the stats)
 TOAST_Y = 22         # the toast on screens without a header: above their titles
 TITLE_MENU = ("menu_solo", "menu_faceoff", "menu_practice", "menu_record", "menu_quit")
@@ -110,7 +112,10 @@ class Screens:
                              for i, key in enumerate(TITLE_MENU)]
         self.title_camera = CameraView(pygame.Rect(80, 250, 560, 380), fonts)
         self.calib_camera = CameraView(pygame.Rect(200, 76, 880, 488), fonts)
-        self.laugh_camera = CameraView(pygame.Rect(40, 150, 680, 510), fonts)
+        self.curve = SmileCurve(pygame.Rect(40, 560, 1200, 128), fonts)            # the laugh replay's
+        self.results_curve = SmileCurve(pygame.Rect(240, 150, 800, 124), fonts)    # solo results
+        self.faceoff_curve = SmileCurve(pygame.Rect(150, 548, 980, 128), fonts)    # face-off results
+        self._faces: dict[tuple, tuple] = {}   # replay view -> (crop, mirror, surface): converted once per crop
         self.source_buttons = [Button(pygame.Rect(W // 2 - 510 + 520 * i, 430, 500, 64), key, fonts)
                                for i, key in enumerate(SOURCE_MENU)]
 
@@ -442,59 +447,120 @@ class Screens:
         draw_text(surface, font, "OUT!!!", (0, 0, 0), (W // 2 + 6, H // 2 + 8), "center")
         draw_text(surface, font, "OUT!!!", theme.TEXT, (W // 2, H // 2), "center")
 
+    # --- the laugh replay ----------------------------------------------------------------------
+    def replay_views(self, players: int, mirror: bool) -> list[tuple[int, pygame.Rect]]:
+        """(player, rect) of each replayed face; face-off puts each player on their side."""
+        if players == 1:
+            return [(0, pygame.Rect(40, 128, 420, 420))]
+        return [(player, pygame.Rect(40 + 310 * slot, 128, 300, 300))
+                for player, slot in enumerate(self.panel_order(mirror))]
+
+    @staticmethod
+    def replay_time(flow: GameFlow) -> float:
+        """The round time the replay shows now: the kept seconds before OUT and the OUT flash,
+        looped, at flow.config.replay_speed."""
+        kept = [t for track in flow.tracks for t, _ in track.replay[:1] + track.replay[-1:]]
+        if not kept:
+            return flow.result.seconds
+        start, end = min(kept), max(kept)
+        played = max(0.0, flow.phase_time - flow.config.laugh_flash_seconds) * flow.config.replay_speed
+        return start + (played % max(end - start, 1e-3)) if end > start else start
+
+    def _replay_face(self, track, t: float) -> np.ndarray | None:
+        face = track.replay_at(t)
+        if face is None and track.peak_frame is not None and track.peak_box is not None:
+            face = square_crop(track.peak_frame, track.peak_box, REPLAY_MARGIN, REPLAY_CROP)
+        return face
+
+    def _blit_face(self, surface: pygame.Surface, face: np.ndarray | None, rect: pygame.Rect, mirror: bool,
+                   colour) -> None:
+        key = (rect.topleft, rect.size)
+        cached = self._faces.get(key)
+        if face is None:
+            pygame.draw.rect(surface, theme.TRACK, rect, border_radius=8)
+        else:
+            if cached is None or cached[0] is not face or cached[1] != mirror:
+                cached = (face, mirror, theme.frame_to_surface(face, rect.size, mirror))
+                self._faces[key] = cached
+            surface.blit(cached[2], rect)
+        pygame.draw.rect(surface, colour, rect.inflate(6, 6), width=3, border_radius=6)
+
+    def _curves(self, flow: GameFlow) -> list[tuple[list, tuple]]:
+        if flow.players == 1:
+            return [(flow.tracks[0].curve, theme.TEXT)]
+        return [(track.curve, theme.PLAYER_COLOURS[i]) for i, track in enumerate(flow.tracks)]
+
+    @staticmethod
+    def _curve_span(flow: GameFlow) -> float:
+        ends = [track.curve[-1][0] for track in flow.tracks if track.curve]
+        return max(ends + [flow.result.seconds if flow.result else 0.0, 1.0])
+
     def draw_laugh(self, surface: pygame.Surface, state: ScreenState) -> None:
+        """The laugh replay: the kept face crops looped and slowed, the round's smile curve under them."""
         flow, lang = state.flow, state.lang
         loser = flow.result.losers[0]
-        track = flow.tracks[loser]
         title = text(lang, "laugh_title")
         if flow.players == 2:
             title = f"{text(lang, 'player', n=loser + 1)} · {title}"
         draw_text(surface, self.fonts.get(60, bold=True), title, theme.OUT_RED, (W // 2, 84), "center")
-        colour = theme.PLAYER_COLOURS[loser] if flow.players == 2 else theme.OUT_RED
-        boxes = [(track.peak_box, colour, "")] if track.peak_box is not None else []
-        self.laugh_camera.draw(surface, track.peak_frame, boxes, state.mirror)
-        card = pygame.Rect(748, 150, 492, 510)
+        t = self.replay_time(flow)
+        for player, rect in self.replay_views(flow.players, state.mirror):
+            track = flow.tracks[player]
+            colour = theme.PLAYER_COLOURS[player] if flow.players == 2 else theme.OUT_RED
+            self._blit_face(surface, self._replay_face(track, t), rect, state.mirror, colour)
+            if flow.players == 2:
+                tag = text(lang, "result_lose" if player in flow.result.losers else "result_win")
+                draw_text(surface, self.fonts.get(26, bold=True), f"{text(lang, 'player', n=player + 1)} · {tag}",
+                          colour, (rect.x, rect.bottom + 14))
+                draw_text(surface, self.fonts.get(22), text(lang, "laugh_peak", peak=shown_peak(track.peak)),
+                          theme.TEXT, (rect.x, rect.bottom + 52))
+        right = self.replay_views(flow.players, state.mirror)[-1][1].right + 20
+        card = pygame.Rect(right, 128, W - 40 - right, 420)
         panel(surface, card)
-        if track.peak_frame is not None and track.peak_box is not None:
-            face = square_crop(track.peak_frame, track.peak_box, 0.25, 240)
-            face_surface = theme.frame_to_surface(face, (240, 240), state.mirror)
-            face_rect = face_surface.get_rect(midtop=(card.centerx, card.y + 24))
-            surface.blit(face_surface, face_rect)
-            pygame.draw.rect(surface, colour, face_rect.inflate(6, 6), width=3, border_radius=6)
-        draw_text(surface, self.fonts.get(40, bold=True), text(lang, "laugh_peak", peak=shown_peak(track.peak)), theme.TEXT,
-                  (card.centerx, card.y + 310), "center")
-        draw_text(surface, self.fonts.get(30), text(lang, "laugh_time", seconds=shown_seconds(flow.result.seconds)), theme.ACCENT,
-                  (card.centerx, card.y + 362), "center")
+        track = flow.tracks[loser]
+        draw_text(surface, self.fonts.get(40, bold=True), text(lang, "laugh_peak", peak=shown_peak(track.peak)),
+                  theme.TEXT, (card.centerx, card.y + 60), "center")
+        draw_text(surface, self.fonts.get(30), text(lang, "laugh_time", seconds=shown_seconds(flow.result.seconds)),
+                  theme.ACCENT, (card.centerx, card.y + 116), "center")
+        draw_text(surface, self.fonts.get(20), text(lang, "replay_caption", speed=flow.config.replay_speed,
+                                                    at=t), theme.TEXT_DIM, (card.centerx, card.y + 170), "center")
         small = self.fonts.get(17)
         note = state.laugh_note or text(lang, "laugh_private")
-        y = card.y + 410
+        y = card.y + 230
         for line in wrap_text(small, note, card.w - 40):
             draw_text(surface, small, line, theme.TEXT_DIM, (card.centerx, y), "center")
             y += 24
-        draw_text(surface, self.fonts.get(20), text(lang, "continue_hint"), theme.TEXT_DIM, (W // 2, H - 30), "center")
+        self.curve.draw(surface, self._curves(flow), state.settings.threshold, self._curve_span(flow),
+                        flow.result.seconds, lang, playhead=t)
+        draw_text(surface, self.fonts.get(20), text(lang, "replay_hint"), theme.TEXT_DIM, (W // 2, H - 16), "center")
 
     def draw_results(self, surface: pygame.Surface, state: ScreenState) -> None:
         flow, lang = state.flow, state.lang
         result = flow.result
         headline, colour = self._headline(state)
-        draw_text(surface, self.fonts.get(64, bold=True), headline, colour, (W // 2, 90), "center")
+        draw_text(surface, self.fonts.get(60, bold=True), headline, colour, (W // 2, 62), "center")
         if result is not None and flow.players == 1:
             detail = text(lang, "result_detail", seconds=shown_seconds(result.seconds),
                           peak=shown_peak(flow.tracks[0].peak))
             if result.outcome is Outcome.HID:
                 detail = text(lang, "result_not_ranked")
-            draw_text(surface, self.fonts.get(26), detail, theme.TEXT, (W // 2, 158), "center")
+            draw_text(surface, self.fonts.get(24), detail, theme.TEXT, (W // 2, 122), "center")
         if flow.players == 2:
             self._draw_faceoff_cards(surface, state)
+            curve = self.faceoff_curve
         else:
-            self._draw_score_table(surface, state, pygame.Rect(240, 200, 800, 448))
-        draw_text(surface, self.fonts.get(20), text(lang, "results_hint"), theme.TEXT_DIM, (W // 2, H - 40), "center")
+            self._draw_score_table(surface, state, SCORE_TABLE)
+            curve = self.results_curve
+        if result is not None:
+            curve.draw(surface, self._curves(flow), state.settings.threshold, self._curve_span(flow),
+                       result.seconds if result.outcome is Outcome.LAUGHED else None, lang)
+        draw_text(surface, self.fonts.get(20), text(lang, "results_hint"), theme.TEXT_DIM, (W // 2, H - 22), "center")
 
     def _draw_score_table(self, surface: pygame.Surface, state: ScreenState, table: pygame.Rect) -> None:
         lang = state.lang
         panel(surface, table)
-        title = draw_text(surface, self.fonts.get(28, bold=True), text(lang, "scores_title"), theme.ACCENT,
-                          (table.x + 28, table.y + 20))
+        title = draw_text(surface, self.fonts.get(26, bold=True), text(lang, "scores_title"), theme.ACCENT,
+                          (table.x + 28, table.y + 14))
         draw_text(surface, self.fonts.get(20), text(lang, "scores_round", seconds=state.flow.config.round_seconds),
                   theme.TEXT_DIM, (title.right + 14, title.bottom - 4), "bottomleft")
         result = state.flow.result
@@ -507,7 +573,7 @@ class Screens:
                 badge, colour = text(lang, "rank_entered", rank=state.new_rank), theme.OUT_RED
             else:
                 badge, colour = text(lang, "rank_plain", rank=state.new_rank), theme.TEXT_DIM
-            draw_text(surface, self.fonts.get(28, bold=True), badge, colour, (table.right - 28, table.y + 20),
+            draw_text(surface, self.fonts.get(26, bold=True), badge, colour, (table.right - 28, table.y + 14),
                       "topright")
         if not state.scores:
             draw_text(surface, self.fonts.get(22), text(lang, "scores_empty"), theme.TEXT_DIM, table.center, "center")
@@ -516,16 +582,17 @@ class Screens:
         columns = (("col_rank", 64), ("col_time", 330), ("col_peak", 470), ("col_threshold", 600))
         result_x, date_x = 100, SCORE_DATE_X
         head, row_font = self.fonts.get(17), self.fonts.get(22)
-        y = table.y + 74
+        y = table.y + SCORE_HEAD_Y
         for key, right in columns:
             draw_text(surface, head, text(lang, key), theme.TEXT_DIM, (table.x + right, y), "topright")
         draw_text(surface, head, text(lang, "col_result"), theme.TEXT_DIM, (table.x + result_x, y))
         draw_text(surface, head, text(lang, "col_date"), theme.TEXT_DIM, (table.x + date_x, y))
         for i, entry in enumerate(state.scores):
-            y = table.y + 106 + 33 * i
+            y = table.y + SCORE_ROW0_Y + SCORE_ROW_H * i
             highlight = state.new_rank == i + 1
             if highlight:
-                pygame.draw.rect(surface, (70, 58, 20), (table.x + 16, y - 3, table.w - 32, 31), border_radius=8)
+                pygame.draw.rect(surface, (70, 58, 20), (table.x + 16, y - 3, table.w - 32, SCORE_ROW_H - 1),
+                                 border_radius=8)
             colour = theme.ACCENT if highlight else theme.TEXT
             cells = (f"{i + 1}", text(lang, "seconds", value=entry.seconds), f"{entry.peak:.2f}",
                      f"{entry.threshold:.2f}")
@@ -538,31 +605,29 @@ class Screens:
     def _draw_faceoff_cards(self, surface: pygame.Surface, state: ScreenState) -> None:
         flow, lang, result = state.flow, state.lang, state.flow.result
         for player, slot in enumerate(self.panel_order(state.mirror)):
-            card = pygame.Rect(150 + slot * 510, 180, 470, 450)
+            card = pygame.Rect(150 + slot * 510, 150, 470, 382)
             colour = theme.PLAYER_COLOURS[player]
             panel(surface, card, edge=colour)
-            draw_text(surface, self.fonts.get(40, bold=True), text(lang, "player", n=player + 1), colour,
-                      (card.x + 28, card.y + 20))
+            draw_text(surface, self.fonts.get(36, bold=True), text(lang, "player", n=player + 1), colour,
+                      (card.x + 24, card.y + 16))
             if result is not None:
                 key = "result_tie" if result.winner is None else (
                     "result_win" if result.winner == player else "result_lose")
                 tone = theme.SAFE_GREEN if key == "result_win" else theme.OUT_RED if key == "result_lose" else theme.ACCENT
-                draw_text(surface, self.fonts.get(40, bold=True), text(lang, key), tone, (card.right - 28, card.y + 20),
+                draw_text(surface, self.fonts.get(36, bold=True), text(lang, key), tone, (card.right - 24, card.y + 16),
                           "topright")
             track = flow.tracks[player]
-            face_rect = pygame.Rect(0, 0, 260, 260)
-            face_rect.midtop = (card.centerx, card.y + 90)
+            face_rect = pygame.Rect(0, 0, 220, 220)
+            face_rect.midtop = (card.centerx, card.y + 72)
+            face = None
             if track.peak_frame is not None and track.peak_box is not None:
-                face = square_crop(track.peak_frame, track.peak_box, 0.25, face_rect.w)
-                surface.blit(theme.frame_to_surface(face, face_rect.size, state.mirror), face_rect)
-            else:
-                pygame.draw.rect(surface, theme.TRACK, face_rect, border_radius=8)
-            pygame.draw.rect(surface, colour, face_rect.inflate(6, 6), width=3, border_radius=6)
-            draw_text(surface, self.fonts.get(30, bold=True), text(lang, "laugh_peak", peak=shown_peak(track.peak)), theme.TEXT,
-                      (card.centerx, card.bottom - 60), "center")
+                face = square_crop(track.peak_frame, track.peak_box, REPLAY_MARGIN, face_rect.w)
+            self._blit_face(surface, face, face_rect, state.mirror, colour)
+            draw_text(surface, self.fonts.get(26, bold=True), text(lang, "laugh_peak", peak=shown_peak(track.peak)),
+                      theme.TEXT, (card.centerx, card.bottom - 56), "center")
             if result is not None:
-                draw_text(surface, self.fonts.get(22), text(lang, "laugh_time", seconds=shown_seconds(result.seconds)),
-                          theme.TEXT_DIM, (card.centerx, card.bottom - 24), "center")
+                draw_text(surface, self.fonts.get(20), text(lang, "laugh_time", seconds=shown_seconds(result.seconds)),
+                          theme.TEXT_DIM, (card.centerx, card.bottom - 22), "center")
 
     def _headline(self, state: ScreenState) -> tuple[str, tuple]:
         lang, result = state.lang, state.flow.result

@@ -28,6 +28,10 @@ EMOTION_BAR = (92, 140, 255)
 PLAYER_COLOURS = ((80, 170, 255), (255, 128, 200))  # P1, P2 in face-off
 
 VERDICT_COLOURS = {"OUT": OUT_RED, "SAFE": SAFE_GREEN, "NO_FACE": NO_FACE_GREY}
+# The smile curve's emotion bands, by FER2013 name.
+EMOTION_COLOURS = {"angry": (220, 70, 60), "disgust": (120, 170, 50), "fear": (150, 100, 225),
+                   "happy": (255, 196, 40), "sad": (70, 125, 235), "surprise": (50, 205, 215),
+                   "neutral": (110, 116, 132)}
 
 
 def koreanize_font_dir() -> Path | None:

@@ -8,6 +8,7 @@ import pygame
 from game.i18n import EMOTION_DISPLAY_ORDER, analysis_lines, emotion_name, text
 from game.settings import THRESHOLD_MAX, THRESHOLD_MIN, THRESHOLD_STEP, snap_threshold
 from game.types import Judgement, Verdict
+from model.labels import EMOTIONS
 from game.ui import theme
 from game.ui.theme import Fonts, draw_text, wrap_text
 
@@ -281,3 +282,80 @@ class Button:
         theme.panel(surface, self.rect, theme.PANEL if not selected else (56, 48, 24), colour, radius=12)
         draw_text(surface, self.fonts.get(28, bold=True), text(lang, self.key),
                   theme.TEXT if selected else theme.TEXT_DIM, self.rect.center, "center")
+
+
+class SmileCurve:
+    """The round's smile over time: one line per player, the threshold, the OUT mark, and a band
+    under each line coloured by the emotion head 2 gave most at that moment (with a legend).
+
+    The curve is drawn once per round onto a cached surface; a frame only adds the playhead."""
+
+    BAND_H = 8
+
+    def __init__(self, rect: pygame.Rect, fonts: Fonts):
+        self.rect, self.fonts = pygame.Rect(rect), fonts
+        self.plot = pygame.Rect(self.rect.x + 44, self.rect.y + 12, self.rect.w - 60, self.rect.h - 56)
+        self._key: tuple | None = None
+        self._cache: pygame.Surface | None = None
+
+    def x_at(self, t: float, span: float) -> int:
+        return self.plot.x + round(min(max(t / span, 0.0), 1.0) * self.plot.w)
+
+    def y_at(self, smile: float) -> int:
+        return self.plot.bottom - round(min(max(smile, 0.0), 1.0) * self.plot.h)
+
+    def draw(self, surface: pygame.Surface, curves: list[tuple[list, tuple]], threshold: float, span: float,
+             out_at: float | None, lang: str, playhead: float | None = None) -> None:
+        """curves: (samples of (t, smile, emotion index), colour) per player; span: seconds on the x axis."""
+        span = max(span, 1e-3)
+        key = (tuple((len(c), c[-1] if c else None, colour) for c, colour in curves), threshold, span, out_at, lang)
+        if key != self._key:
+            self._cache = self._render(curves, threshold, span, out_at, lang)
+            self._key = key
+        surface.blit(self._cache, self.rect)
+        if playhead is not None:
+            x = self.x_at(playhead, span)
+            pygame.draw.line(surface, theme.TEXT, (x, self.plot.y), (x, self.plot.bottom + self.BAND_H * len(curves)), 2)
+
+    def _render(self, curves, threshold: float, span: float, out_at: float | None, lang: str) -> pygame.Surface:
+        canvas = pygame.Surface(self.rect.size)
+        canvas.fill(theme.BACKGROUND)
+        local = pygame.Rect(0, 0, *self.rect.size)
+        theme.panel(canvas, local)
+        plot = self.plot.move(-self.rect.x, -self.rect.y)
+        small = self.fonts.get(14)
+        for value in (0.0, 0.5, 1.0):
+            y = plot.bottom - round(value * plot.h)
+            pygame.draw.line(canvas, theme.PANEL_EDGE, (plot.x, y), (plot.right, y))
+            draw_text(canvas, small, f"{value:.1f}", theme.TEXT_DIM, (plot.x - 6, y), "midright")
+        ty = plot.bottom - round(threshold * plot.h)
+        for x in range(plot.x, plot.right, 12):   # the threshold, dashed
+            pygame.draw.line(canvas, theme.TEXT_DIM, (x, ty), (min(x + 6, plot.right), ty), 2)
+        bands_y = plot.bottom + 4
+        seen: list[int] = []
+        for row, (samples, colour) in enumerate(curves):
+            if not samples:
+                continue
+            ts = [t for t, _, _ in samples]
+            xs = [plot.x + round(min(max(t / span, 0.0), 1.0) * plot.w) for t in ts]
+            for i, (_, _, emotion) in enumerate(samples):   # a band segment until the next sample
+                right = xs[i + 1] if i + 1 < len(xs) else xs[i] + 2
+                band = pygame.Rect(xs[i], bands_y + row * self.BAND_H, max(1, right - xs[i]), self.BAND_H - 2)
+                canvas.fill(theme.EMOTION_COLOURS[EMOTIONS[emotion]], band)
+                if emotion not in seen:
+                    seen.append(emotion)
+            points = [(x, plot.bottom - round(min(max(s, 0.0), 1.0) * plot.h)) for x, (_, s, _) in zip(xs, samples)]
+            if len(points) > 1:
+                pygame.draw.lines(canvas, colour, False, points, 3)
+        if out_at is not None:
+            x = plot.x + round(min(max(out_at / span, 0.0), 1.0) * plot.w)
+            pygame.draw.line(canvas, theme.OUT_RED, (x, plot.y), (x, plot.bottom), 3)
+            draw_text(canvas, self.fonts.get(15, bold=True), "OUT", theme.OUT_RED, (x + 4, plot.y), "topleft")
+        x = plot.x
+        legend_y = local.bottom - 14
+        for emotion in sorted(seen):
+            pygame.draw.rect(canvas, theme.EMOTION_COLOURS[EMOTIONS[emotion]], (x, legend_y - 5, 12, 10), border_radius=2)
+            x = draw_text(canvas, small, emotion_name(lang, emotion), theme.TEXT_DIM, (x + 16, legend_y), "midleft").right + 14
+        label = text(lang, "curve_caption", seconds=span)
+        draw_text(canvas, small, label, theme.TEXT_DIM, (plot.right, legend_y), "midright")
+        return canvas
