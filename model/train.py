@@ -298,18 +298,20 @@ def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distr
                                   augment=cfg["data"].get("augment", True), seed=seed,
                                   camera=cfg["data"].get("camera_augment", False), clip_batches=True)
         draws = int(cfg["data"].get("epoch_samples") or len(train_set))
-        generator = torch.Generator().manual_seed(seed)
-        sampler = WeightedRandomSampler(torch.as_tensor(weights, dtype=torch.double), draws, generator=generator)
+        # torch's global RNG draws (seeded by training.seed, saved in last.pt for --resume)
+        sampler = WeightedRandomSampler(torch.as_tensor(weights, dtype=torch.double), draws)
         is_clip = np.array([train_set.is_clip(i) for i in range(len(train_set))])
         batches = ClipStillBatches(sampler, is_clip, batch_size, weights)
-        return DataLoader(dataset, batch_sampler=batches, num_workers=workers, persistent_workers=workers > 0)
+        return DataLoader(dataset, batch_sampler=batches, num_workers=workers)
     dataset = SequenceDataset(train_set, model.config.preprocessing, seq_len=model.config.seq_len,
                               still_views=int(cfg["data"].get("still_views", 2)),
                               augment=cfg["data"].get("augment", True), seed=seed,
                               camera=cfg["data"].get("camera_augment", False))
     sampler = DistributedSampler(dataset, seed=seed) if distributed else RandomSampler(dataset)
+    # Workers start afresh each epoch (not persistent): they copy the dataset with its epoch set,
+    # and take their seeds from torch's RNG, so --resume continues the same draws.
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=len(dataset) > batch_size,
-                      num_workers=workers, persistent_workers=workers > 0)
+                      num_workers=workers)
 
 
 def build_model(cfg: dict) -> SmileEmotionNet:
@@ -324,6 +326,36 @@ def build_model(cfg: dict) -> SmileEmotionNet:
     mcfg = dict(cfg["model"])
     imagenet = mcfg.pop("imagenet_weights", None)
     return SmileEmotionNet(ModelConfig.from_dict(mcfg), imagenet_weights=imagenet)
+
+
+# What a run writes into training.out_dir: a folder holding any of them is an earlier run.
+RUN_FILES = ("last.pt", "best.pt", "metrics.csv")
+# Keys a resumed run may change: how long it runs and where it runs, not what it learns.
+RESUMABLE_CHANGES = frozenset({"training.epochs", "training.num_workers", "training.device"})
+
+
+def flat(cfg: dict, prefix: str = "") -> dict:
+    """{'a.b.c': value} of a nested config (lists kept whole)."""
+    out = {}
+    for key, value in cfg.items():
+        if isinstance(value, dict):
+            out.update(flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def check_resumable(saved: dict | None, cfg: dict, where: Path) -> None:
+    """ConfigError naming each setting that differs from the run being resumed (but its length)."""
+    if not isinstance(saved, dict):
+        raise ConfigError(f"{where}: holds no training config to resume")
+    before, after = flat(saved), flat(cfg)
+    changed = sorted(k for k in before.keys() | after.keys()
+                     if before.get(k) != after.get(k) and k not in RESUMABLE_CHANGES)
+    if changed:
+        shown = "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in changed[:5])
+        raise ConfigError(f"{where}: --resume with settings that differ from the run's ({shown}); only "
+                          f"{', '.join(sorted(RESUMABLE_CHANGES))} may change, else start a new training.out_dir")
 
 
 def train(cfg: dict, resume: bool = False) -> dict:
@@ -344,8 +376,17 @@ def train(cfg: dict, resume: bool = False) -> dict:
     random.seed(seed + rank)
     np.random.seed(seed + rank)
     out_dir = Path(tcfg["out_dir"])
+    earlier = [name for name in RUN_FILES if (out_dir / name).exists()]
+    if earlier and not resume:
+        raise ConfigError(f"{out_dir}: holds an earlier run ({', '.join(earlier)}); continue it with --resume, "
+                          f"or train into a new folder with training.out_dir=...")
+    previous = read_checkpoint(out_dir / "last.pt") if resume and (out_dir / "last.pt").exists() else None
+    if previous is not None:
+        check_resumable(previous.get("train_config"), cfg, out_dir / "last.pt")
     if master:
         out_dir.mkdir(parents=True, exist_ok=True)
+        for stale in out_dir.glob("*.pt.*.tmp"):  # a checkpoint write cut short by a kill (save_checkpoint)
+            stale.unlink()
         (out_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
 
     model = build_model(cfg).to(device)
@@ -367,19 +408,24 @@ def train(cfg: dict, resume: bool = False) -> dict:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, warmup, total_steps, min_ratio))
 
     start_epoch, best_score = 0, -1.0
-    if resume and (out_dir / "last.pt").exists():
-        state = read_checkpoint(out_dir / "last.pt")
+    if previous is not None:
+        state = previous
         model.load_state_dict(state["state_dict"])
         criterion.load_state_dict(state["loss_state"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         start_epoch, best_score = int(state["epoch"]) + 1, float(state["best_score"])
+        if "rng" in state:  # the draws of the uninterrupted run: sampling order, worker seeds
+            torch.set_rng_state(state["rng"]["torch"])
+            random.setstate((3, tuple(int(x) for x in state["rng"]["python"]), None))
         if master:
-            print(f"resumed from {out_dir / 'last.pt'} at epoch {start_epoch}", flush=True)
+            print(f"resumed from {out_dir / 'last.pt'} at the start of epoch {start_epoch + 1} (an epoch "
+                  f"interrupted part-way is run again from its first step, with the same draws)", flush=True)
     train_model = DistributedDataParallel(model) if ddp else model
 
     metrics: dict = {}
     for epoch in range(start_epoch, epochs):
+        loader.dataset.epoch = epoch
         if ddp:
             loader.sampler.set_epoch(epoch)
         model.train()
@@ -421,7 +467,8 @@ def train(cfg: dict, resume: bool = False) -> dict:
             save_checkpoint(out_dir / "best.pt", model, train_config=cfg, metrics=metrics, epoch=epoch)
         save_checkpoint(out_dir / "last.pt", model, train_config=cfg, metrics=metrics, epoch=epoch,
                         best_score=best_score, optimizer=optimizer.state_dict(),
-                        scheduler=scheduler.state_dict(), loss_state=criterion.state_dict())
+                        scheduler=scheduler.state_dict(), loss_state=criterion.state_dict(),
+                        rng={"torch": torch.get_rng_state(), "python": list(random.getstate()[1])})
     if ddp:
         dist.barrier()
         dist.destroy_process_group()
@@ -433,13 +480,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, help="YAML config (configs/pretrain.yaml, ...)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT_DIR/last.pt")
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. training.epochs=3")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # overrides before and after --resume alike
     try:
         cfg = load_config(args.config, args.overrides)
         train(copy.deepcopy(cfg), resume=args.resume)
     except (ConfigError, DatasetError, CheckpointError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl+C: a clean stop; last.pt holds the last finished epoch
+        print("\ninterrupted: the last finished epoch is in training.out_dir/last.pt; "
+              "continue with the same command and --resume", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -295,3 +295,54 @@ def test_clip_and_still_batches_never_mix_and_stills_keep_their_views():
     assert len(batches) == 5 and all(len(set(is_clip[b])) == 1 for b in batches)
     dataset = SequenceDataset(faces, Preprocessing(input_size=16), seq_len=10, still_views=2, clip_batches=True)
     assert dataset[0]["frames"].shape[0] == 2 and dataset[7]["frames"].shape[0] == 10
+
+
+def test_training_into_an_earlier_run_is_refused_without_resume(tiny, capsys):
+    config = tiny_config(tiny, epochs=1)
+    assert main(["--config", str(config)]) == 0
+    before = (tiny / "run" / "metrics.csv").read_text()
+    assert main(["--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "holds an earlier run (last.pt, best.pt, metrics.csv)" in err and "--resume" in err
+    assert (tiny / "run" / "metrics.csv").read_text() == before  # nothing replaced
+
+
+def test_resume_refuses_changed_settings_but_takes_overrides_on_both_sides(tiny, capsys):
+    config = tiny_config(tiny, epochs=1)
+    assert main(["--config", str(config)]) == 0
+    assert main(["--config", str(config), "--resume", "model.lstm_hidden=32"]) == 2
+    assert "model.lstm_hidden: 16 -> 32" in capsys.readouterr().err
+    assert main(["--config", str(config), "training.num_workers=0", "--resume", "training.epochs=2"]) == 0
+    assert [r["epoch"] for r in csv.DictReader((tiny / "run" / "metrics.csv").open())] == ["1", "2"]
+
+
+def test_an_interrupted_run_resumed_trains_exactly_as_the_uninterrupted_one(tiny, monkeypatch, capsys):
+    import model.train as trainer
+
+    config = tiny_config(tiny, epochs=2)
+    assert main(["--config", str(config), f"training.out_dir={tiny / 'straight'}"]) == 0
+    straight = list(csv.DictReader((tiny / "straight" / "metrics.csv").open()))
+    save = trainer.save_checkpoint
+
+    def save_then_interrupt(path, *args, **kw):  # Ctrl+C right after the first epoch's last.pt
+        save(path, *args, **kw)
+        if Path(path).name == "last.pt":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer, "save_checkpoint", save_then_interrupt)
+    assert main(["--config", str(config), f"training.out_dir={tiny / 'cut'}"]) == 130
+    assert "continue with the same command and --resume" in capsys.readouterr().err
+    monkeypatch.setattr(trainer, "save_checkpoint", save)
+    assert main(["--config", str(config), f"training.out_dir={tiny / 'cut'}", "--resume"]) == 0
+    resumed = list(csv.DictReader((tiny / "cut" / "metrics.csv").open()))
+    assert [r["epoch"] for r in resumed] == ["1", "2"]
+    for key in ("train_total_loss", "val_score"):
+        assert [float(r[key]) for r in resumed] == pytest.approx([float(r[key]) for r in straight], rel=1e-6), key
+
+
+def test_a_checkpoint_write_cut_short_by_a_kill_leaves_no_temp_file_after_the_next_start(tiny):
+    config = tiny_config(tiny, epochs=1)
+    (tiny / "run").mkdir()
+    (tiny / "run" / "last.pt.k2j4.tmp").write_bytes(b"half a checkpoint")
+    assert main(["--config", str(config)]) == 0
+    assert not list((tiny / "run").glob("*.tmp"))

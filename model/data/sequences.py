@@ -36,10 +36,11 @@ class SequenceDataset(Dataset):
     smile () float + smile_mask () bool; emotion (7,) float target distribution +
     emotion_mask () bool; index () long.
 
-    Augmentation draws from one generator per process: seeded by ``seed`` in the
-    main process, by (seed, the worker's seed) in a DataLoader worker, so workers
-    differ from each other and from epoch to epoch (persistent or not) without any
-    call from the training loop, and a run seeded with torch.manual_seed repeats."""
+    Augmentation draws from one generator per process and epoch: seeded by ``seed`` in
+    the main process, by (seed, the worker's seed) in a DataLoader worker, plus ``epoch``
+    once the training loop sets it. Workers differ from each other and from epoch to epoch,
+    a run seeded with torch.manual_seed repeats, and one resumed at an epoch (with torch's
+    RNG restored) draws the same augmentations as the run it continues."""
 
     def __init__(self, faceset: FaceSet, preprocessing: Preprocessing, seq_len: int = 10,
                  still_views: int = 2, augment: bool = True, seed: int = 0, camera: bool = False,
@@ -50,7 +51,10 @@ class SequenceDataset(Dataset):
         self.seq_len, self.augment, self.seed = seq_len, augment, seed
         self.camera = camera and augment  # camera augmentation, on top of the rest
         self._rng: np.random.Generator | None = None
-        self._rng_worker: int | None = None
+        self._rng_key: tuple | None = None
+        # The training loop sets the epoch before each one: augmentation then depends on (seed,
+        # epoch, worker seed) only, so a run resumed at an epoch draws what the uninterrupted run drew.
+        self.epoch = 0
         has_clips = any(faceset.is_clip(i) for i in range(len(faceset)))
         # Clips need K = T frames; stills then use K = T too so samples stack into one batch,
         # unless the batches keep clips apart (clip_batches: ClipStillBatches), where a still
@@ -80,9 +84,11 @@ class SequenceDataset(Dataset):
     def _generator(self) -> np.random.Generator:
         worker = get_worker_info()
         worker_seed = None if worker is None else worker.seed
-        if self._rng is None or worker_seed != self._rng_worker:  # first use in this process
-            self._rng = np.random.default_rng(self.seed if worker_seed is None else (self.seed, worker_seed))
-            self._rng_worker = worker_seed
+        key = (worker_seed, self.epoch)
+        if self._rng is None or key != self._rng_key:  # first use in this process, or a new epoch
+            entropy = [self.seed] + ([] if worker_seed is None else [worker_seed]) + ([self.epoch] if self.epoch else [])
+            self._rng = np.random.default_rng(entropy[0] if len(entropy) == 1 else tuple(entropy))
+            self._rng_key = key
         return self._rng
 
     def _still(self, crop: np.ndarray, rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray]:
