@@ -3,11 +3,13 @@
 Each section of the YAML file is one frozen dataclass; a field's metadata gives its
 allowed range (or choices), so the defaults, the ranges and the checks live in one
 place. A bad value raises ConfigError with one line naming the file and the key.
-Top-level sections this module does not know (e.g. ``ui``) belong to other parts of
-the game and are kept, unchecked, in ``GameConfig.extra``.
+The sections of other parts of the game (``OTHER_SECTIONS``: ``ui``) are kept, unchecked,
+in ``GameConfig.extra``; any other top-level name is an error (a misspelt section would
+otherwise be ignored without a word).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -48,6 +50,8 @@ class Section:
             numeric = (int,) if kind is int else (int, float)
             if isinstance(value, bool) or not isinstance(value, numeric):
                 raise ConfigError(f"{key} must be {'an integer' if kind is int else 'a number'}, got {value!r}")
+            if not math.isfinite(value):   # NaN passes every range check below
+                raise ConfigError(f"{key} must be a finite number, got {value}")
             if kind is float:
                 object.__setattr__(self, f.name, float(value))
             lo, hi = meta["lo"], meta["hi"]
@@ -146,6 +150,7 @@ class InferenceSettings(Section):
 
 _SECTIONS = {"judge": JudgeSettings, "smoothing": SmoothingSettings, "analysis": AnalysisThresholds,
              "tracking": TrackingSettings, "source": SourceSettings, "inference": InferenceSettings}
+OTHER_SECTIONS = ("ui",)   # checked where they are used: game/app.py (RoundSettings)
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,7 @@ class GameConfig:
         changes: dict[str, Any] = {}
         if threshold is not None:
             lo, hi = THRESHOLD_RANGE
-            if not lo <= threshold <= hi:
+            if not lo <= threshold <= hi:   # NaN fails this too
                 raise ConfigError(f"--threshold {threshold} is outside the difficulty range {lo}–{hi}")
             changes["threshold"] = threshold
         if two_stage is not None:
@@ -190,6 +195,10 @@ def load_config(path: str | Path | None) -> GameConfig:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    unknown = [k for k in raw if k not in _SECTIONS and k not in OTHER_SECTIONS]
+    if unknown:
+        known = ", ".join([*_SECTIONS, *OTHER_SECTIONS])
+        raise ConfigError(f"{path}: unknown section {unknown[0]!r} (known: {known})")
     extra = {k: v for k, v in raw.items() if k not in _SECTIONS}
     sections = {name: parse_section(cls, raw.get(name), path) for name, cls in _SECTIONS.items()}
     return GameConfig(**sections, extra=extra)

@@ -19,6 +19,7 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 import argparse  # noqa: E402
+import math  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from contextlib import closing  # noqa: E402
@@ -116,11 +117,13 @@ def describe(event: Progress, guided: GuidedRecording) -> str | None:
 def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
     player = check_player(args.player)
     prompts = select_prompts(args.prompts.split(",") if args.prompts else None, args.label)
+    if not 0 <= args.prepare_seconds < math.inf:   # NaN fails this too
+        raise RecordingError(f"--prepare-seconds must be a number of seconds >= 0, got {args.prepare_seconds}")
     plan = Plan(prompts, clips_per_prompt=args.clips, prepare_s=args.prepare_seconds)
     if args.clip_frames is not None and args.clip_frames < 1:
         raise RecordingError(f"--clip-frames must be at least 1, got {args.clip_frames}")
-    if args.clip_frames is None and args.clip_seconds <= 0:
-        raise RecordingError(f"--clip-seconds must be positive, got {args.clip_seconds}")
+    if args.clip_frames is None and not 0 < args.clip_seconds < math.inf:
+        raise RecordingError(f"--clip-seconds must be a positive number of seconds, got {args.clip_seconds}")
     weights = args.weights or (DEFAULT_WEIGHTS if DEFAULT_WEIGHTS.is_file() else None)
     preprocessing = crop_preprocessing(weights)   # a bad checkpoint stops us before anything is asked
     store = RecordingStore(args.out)

@@ -18,6 +18,7 @@ preprocessing).
 from __future__ import annotations
 
 import csv
+import math
 import os
 import re
 import shutil
@@ -496,8 +497,8 @@ class Plan:
     def __post_init__(self) -> None:
         if self.clips_per_prompt < 1:
             raise RecordingError(f"clips per prompt must be at least 1, got {self.clips_per_prompt}")
-        if self.prepare_s < 0:
-            raise RecordingError(f"prepare seconds must be >= 0, got {self.prepare_s}")
+        if not 0 <= self.prepare_s < math.inf:   # NaN fails this too
+            raise RecordingError(f"prepare seconds must be a number >= 0, got {self.prepare_s}")
 
 
 class GuidedRecording:

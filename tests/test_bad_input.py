@@ -66,3 +66,67 @@ def test_an_earlier_log_is_replaced(inputs, tmp_path, capsys):
     assert headless(inputs, log) == 0
     lines = log.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("frame,t,face_found") and len(lines) == 3
+
+
+# ---------------------------------------------------------------- numbers and sections of the game config
+def config_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("text, key", [
+    ("judge:\n  threshold: .nan\n", "judge.threshold"),
+    ("smoothing:\n  ema_alpha: .nan\n", "smoothing.ema_alpha"),
+    ("source:\n  folder_fps: .inf\n", "source.folder_fps"),
+    ("tracking:\n  min_iou: -.inf\n", "tracking.min_iou"),
+])
+def test_non_finite_config_numbers_are_refused(tmp_path, text, key):
+    from game.config import ConfigError, load_config
+    path = config_file(tmp_path, text)
+    with pytest.raises(ConfigError, match=rf"^{path}: {key} must be a finite number"):
+        load_config(path)
+
+
+def test_a_non_finite_round_length_is_refused(tmp_path):
+    from game.app import load_round_settings
+    from game.config import ConfigError, load_config
+    path = config_file(tmp_path, "ui:\n  round_seconds: .nan\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: ui.round_seconds must be a finite number"):
+        load_round_settings(load_config(path), path)
+
+
+@pytest.mark.parametrize("flag", ["--round-seconds", "--threshold"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_non_finite_numbers_on_the_command_line_are_refused(inputs, tmp_path, capsys, flag, value):
+    shot = tmp_path / "shot.png"   # a one-frame screenshot run, so a flag let through ends too
+    assert main.main(["--source", str(inputs["source"]), "--weights", str(inputs["weights"]), flag, value,
+                      "--screenshot", str(shot), "--frames", "1"]) == 2
+    assert not shot.exists()
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and flag in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("flag", ["--clip-seconds", "--prepare-seconds"])
+def test_non_finite_recording_times_are_refused(inputs, tmp_path, capsys, flag):
+    from game.record import main as record
+    out = tmp_path / "rec"
+    assert record(["--player", "kim", "--source", str(inputs["source"]), "--out", str(out), "--i-consent",
+                   flag, "nan"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and flag in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_a_misspelt_config_section_is_refused(tmp_path):
+    from game.config import ConfigError, load_config
+    path = config_file(tmp_path, "jugde:\n  threshold: 0.6\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: unknown section 'jugde' \(known: .*judge.*ui"):
+        load_config(path)
+
+
+def test_the_shipped_config_has_only_known_sections():
+    from game.app import load_round_settings
+    from game.config import load_config
+    path = REPO / "configs" / "game.yaml"
+    load_round_settings(load_config(path), path)
