@@ -59,9 +59,14 @@ def clip_report(engine, video: Path, spans, source_settings) -> dict:
             "scores_by_level": {level: v for level, v in scores.items()}}
 
 
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)  # the difficulties a player can pick, easy to hard
+
+
 def summarise(scores: list[float]) -> dict:
     a = np.asarray(scores)
-    return {"frames": len(a), "mean": float(a.mean()), "p95": float(np.quantile(a, 0.95)), "max": float(a.max())}
+    return {"frames": len(a), "mean": float(a.mean()), "median": float(np.median(a)),
+            "p90": float(np.quantile(a, 0.9)), "p95": float(np.quantile(a, 0.95)), "max": float(a.max()),
+            "share_above": {f"{t:g}": float((a > t).mean()) for t in THRESHOLDS}}
 
 
 def main(argv: list[str] | None = None) -> int:
