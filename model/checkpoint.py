@@ -57,6 +57,8 @@ def save_checkpoint(path: str | Path, model: SmileEmotionNet, **extra: Any) -> P
 
 
 def read_checkpoint(path: str | Path) -> dict:
+    """The checkpoint dict, its header, labels, model_config and weights checked;
+    CheckpointError with one line naming the file and what is wrong."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: weights file not found")
@@ -70,7 +72,66 @@ def read_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: checkpoint version {ckpt['version']} is newer than this code ({VERSION})")
     if list(ckpt.get("emotions", [])) != list(EMOTIONS):
         raise CheckpointError(f"{path}: emotion labels {ckpt.get('emotions')} differ from {list(EMOTIONS)}")
+    problem = config_problem(ckpt.get("model_config")) or weights_problem(ckpt.get("state_dict"))
+    if problem:
+        raise CheckpointError(f"{path}: {problem}")
     return ckpt
+
+
+def _is_int(value: Any, lo: int, hi: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def _is_number(value: Any, lo: float, hi: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi   # NaN fails
+
+
+# What a stored model_config may hold (a missing key takes ModelConfig's default, as in
+# checkpoints from before the key existed): name -> (check, what is allowed).
+_CONFIG_CHECKS = {
+    "seq_len": (lambda v: _is_int(v, 1, 10_000), "an integer >= 1"),
+    "lstm_hidden": (lambda v: _is_int(v, 1, 65_536), "an integer >= 1"),
+    "dropout": (lambda v: _is_number(v, 0.0, 1.0), "a number from 0 to 1"),
+}
+_PREPROCESSING_CHECKS = {
+    "input_size": (lambda v: _is_int(v, 16, 4096), "an integer from 16 to 4096 (pixels)"),
+    "grayscale": (lambda v: isinstance(v, bool), "true or false"),
+    "align": (lambda v: isinstance(v, bool), "true or false"),
+    "mean": (lambda v: isinstance(v, (list, tuple)) and len(v) == 3 and all(_is_number(x, -1e3, 1e3) for x in v),
+             "a list of 3 finite numbers"),
+    "std": (lambda v: isinstance(v, (list, tuple)) and len(v) == 3 and all(_is_number(x, 1e-6, 1e3) for x in v),
+            "a list of 3 positive finite numbers"),
+    "crop_margin": (lambda v: _is_number(v, 0.0, 10.0), "a number from 0 to 10"),
+}
+
+
+def config_problem(config: Any) -> str | None:
+    """What is wrong with a checkpoint's model_config, in a few words (None: nothing)."""
+    if not isinstance(config, dict):
+        return ("no model_config (the network's size and preprocessing)" if config is None
+                else f"model_config must be a mapping, got {type(config).__name__}")
+    preprocessing = config.get("preprocessing", {})
+    if not isinstance(preprocessing, dict):
+        return f"model_config.preprocessing must be a mapping, got {type(preprocessing).__name__}"
+    for where, values, checks in (("model_config", config, _CONFIG_CHECKS),
+                                  ("model_config.preprocessing", preprocessing, _PREPROCESSING_CHECKS)):
+        for key, (ok, allowed) in checks.items():
+            if key in values and not ok(values[key]):
+                return f"{where}.{key} must be {allowed}, got {values[key]!r}"
+    return None
+
+
+def weights_problem(state: Any) -> str | None:
+    """What is wrong with a checkpoint's state_dict beyond its shapes (None: nothing):
+    NaN or infinite weights make every prediction NaN."""
+    if not isinstance(state, dict) or not state:
+        return "no state_dict (the weights)"
+    for key, value in state.items():
+        if not isinstance(value, torch.Tensor):
+            return f"weight {key} is not a tensor ({type(value).__name__})"
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            return f"weight {key} holds NaN or infinite values (a diverged training run?)"
+    return None
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[SmileEmotionNet, dict]:
