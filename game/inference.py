@@ -68,6 +68,7 @@ class OnnxRuntimeNetwork:
 
         from model.export import onnx_graphs
 
+        ort.disable_telemetry_events()   # Windows' event tracing; elsewhere model/__init__.py turns it off
         self.config = model.config
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads)

@@ -125,6 +125,7 @@ def verify_export(model: SmileEmotionNet, backbone_path: Path, temporal_path: Pa
     lengths (1 to seq_len); raises ExportError above TOLERANCE."""
     import onnxruntime as ort
 
+    ort.disable_telemetry_events()   # Windows' event tracing; elsewhere model/__init__.py turns it off
     model = model.cpu().eval()
     gen = torch.Generator().manual_seed(seed)
     backbone = ort.InferenceSession(str(backbone_path), providers=["CPUExecutionProvider"])
