@@ -59,7 +59,8 @@ def scores(weights: str, sets: list[EvalSet], device, batch_size: int) -> dict[s
     for s in sets:
         smile, probs = evaluate(model, s.faces, model.config.preprocessing, batch_size, device)
         heads = head_metrics(s.faces, smile, probs)
-        out[s.name] = {head: {k: float(m[k]) for k in KEPT_METRICS[head]} for head, m in heads.items()}
+        out[s.name] = {head: {k: float(m[k]) for k in KEPT_METRICS[head]} for head, m in heads.items()
+                       if head in KEPT_METRICS}  # the heads' accuracies; false smiles are evaluate's
     return out
 
 
