@@ -33,6 +33,7 @@ from game.capture import FrameSource, SourceError, SourceState, SourceStatus, op
 from game.config import ConfigError, GameConfig, Section, load_config, parse_section, setting  # noqa: E402
 from game.engine import Engine  # noqa: E402
 from game.flow import REPLAY_CROP, Event, FlowConfig, GameFlow, Outcome, Phase, PlayerTrack  # noqa: E402
+from game.errors import write_error_log  # noqa: E402
 from game.i18n import LANGUAGES, text  # noqa: E402
 from game.inference import configure_torch_threads  # noqa: E402
 from game.recording import Plan, RecordingStore, recordings_dir  # noqa: E402
@@ -42,6 +43,7 @@ from game.sounds import Sounds  # noqa: E402
 from game.tracker import FaceFinder  # noqa: E402
 from game.types import EngineResult, Frame  # noqa: E402
 from game.ui import theme  # noqa: E402
+from game.ui.error_screen import ErrorScreen  # noqa: E402
 from game.ui.recording_screen import RecordingScreen  # noqa: E402
 from game.ui.screens import SOURCE_MENU, TITLE_MENU, Screens, ScreenState  # noqa: E402
 from game.watch import WatchError, WatchPlayer  # noqa: E402
@@ -143,6 +145,11 @@ class EngineHost:
         if self._source is not None:
             return self._sync_latest
         return self.engine.latest() if self.engine is not None else None
+
+    @property
+    def error(self) -> BaseException | None:
+        """The exception that stopped the engine's processing thread, if one did."""
+        return self.engine.error if self.engine is not None else None
 
     def poll(self) -> SourceState:
         """The source's state; restarts a video file once its last frame has been processed."""
@@ -260,6 +267,8 @@ class App:
         if not self.fonts.has_hangul:
             self.settings.language = "en"
         self.screens = Screens(self.fonts)
+        self.error_screen = ErrorScreen(self.fonts)
+        self.failure: tuple[str, Path | None] | None = None   # processing failed: (what, traceback log)
         self.surface = surface if surface is not None else pygame.Surface(theme.SCREEN_SIZE)
         self.sounds = sounds or Sounds(self.settings.sound, start=False)   # opened once the source is known
         self.sounds.enabled = self.settings.sound
@@ -394,6 +403,15 @@ class App:
 
     # --- input -----------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
+        if self.failure is not None and event.type != pygame.QUIT:
+            if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
+                event = pygame.event.Event(event.type, {**event.dict, "pos": self.to_canvas(event.pos)})
+            choice = self.error_screen.handle_event(event)
+            if choice == "retry":
+                self.retry_processing()
+            elif choice == "quit":
+                self.running = False
+            return
         if self.source_problem and event.type != pygame.QUIT:
             if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
                 event = pygame.event.Event(event.type, {**event.dict, "pos": self.to_canvas(event.pos)})
@@ -570,6 +588,11 @@ class App:
         if self.source_problem:
             return
         state = self.host.poll()
+        error = getattr(self.host, "error", None)
+        if error is not None:
+            if self.failure is None:
+                self._processing_failed(error)
+            return
         self._source_note = self._describe(state)
         if self.recording is not None:
             self.recording.update(result)
@@ -582,6 +605,16 @@ class App:
                 and self.flow.phase_time >= self.flow.config.laugh_flash_seconds):
             self._laugh_handled = True
             self._keep_laugh_moment()
+
+    def _processing_failed(self, error: BaseException) -> None:
+        """The engine's processing thread stopped: the traceback goes to a log file, the
+        player gets the error screen (in their language) with retry."""
+        self.failure = (f"{type(error).__name__}: {error}", write_error_log(error, "the processing thread failed"))
+
+    def retry_processing(self) -> None:
+        """The error screen's retry: the engine starts again on the source (a round goes on)."""
+        self.failure = None
+        self.connect(self._players_wanted)   # the stopped engine is started again on a new thread
 
     def _describe(self, state: SourceState) -> str:
         """A line for the screen about the source, '' while it is fine."""
@@ -653,7 +686,9 @@ class App:
             new_rank=self.new_rank, laugh_note=self.laugh_note, source_note=self._source_note, now=now)
 
     def draw(self, now: float) -> pygame.Surface:
-        if self.source_problem:
+        if self.failure is not None:
+            self.error_screen.draw(self.surface, self.settings.language, *self.failure)
+        elif self.source_problem:
             self.screens.draw_no_source(self.surface, self.settings.language, camera=_is_camera(self.host.spec),
                                         detail=self.source_problem, selected=self.source_index,
                                         toast=self._toast if now < self._toast_until else "")
