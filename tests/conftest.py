@@ -65,19 +65,16 @@ def responsive_model(config=None, seed: int = 0):
 
     Freshly initialised, eval-mode BatchNorm (running mean 0, var 1) shrinks the backbone's
     features to ~1e-9, so every face gives the same answer and comparisons are vacuous.
-    Here the running statistics are measured on random images first, as training would."""
+    Here the running statistics are measured on random images first, by the trainer's own
+    recalibrate_batchnorm."""
     from model.network import ModelConfig, SmileEmotionNet
+    from model.train import recalibrate_batchnorm
 
     torch.manual_seed(seed)
-    net = SmileEmotionNet(config or ModelConfig()).train()
-    norms = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    momentum = norms[0].momentum
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average: one batch sets the statistics
+    net = SmileEmotionNet(config or ModelConfig())
     size = net.config.preprocessing.input_size
+    frames = torch.randn(16, 1, 3, size, size)   # 16 one-frame sequences: one batch of 16 images
     with torch.no_grad():
-        net.embed(torch.randn(16, 3, size, size))
-    for m in norms:
-        m.momentum = momentum
+        recalibrate_batchnorm(net, [{"frames": frames, "order": torch.zeros(16, 1, dtype=torch.long)}],
+                              torch.device("cpu"), batches=1)
     return net.eval()
