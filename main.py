@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, ConfigError, SourceError, HeadlessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:   # Ctrl+C while loading: a clean stop, not a traceback
+        print("stopped (Ctrl+C)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -33,12 +33,13 @@ from game.capture import FrameSource, SourceError, SourceState, SourceStatus, op
 from game.config import ConfigError, GameConfig, Section, load_config, parse_section, setting  # noqa: E402
 from game.engine import Engine  # noqa: E402
 from game.flow import REPLAY_CROP, Event, FlowConfig, GameFlow, Outcome, Phase, PlayerTrack  # noqa: E402
-from game.errors import write_error_log  # noqa: E402
+from game.errors import log_dir, write_error_log  # noqa: E402
 from game.i18n import LANGUAGES, text  # noqa: E402
 from game.inference import configure_torch_threads  # noqa: E402
 from game.recording import Plan, RecordingStore, recordings_dir  # noqa: E402
 from game.scores import HighScores, ScoreEntry  # noqa: E402
-from game.settings import THRESHOLD_STEP, SettingsStore, pictures_dir, snap_threshold  # noqa: E402
+from game.settings import (THRESHOLD_STEP, SettingsStore, config_dir, pictures_dir,  # noqa: E402
+                           remove_stale_temporary_files, snap_threshold)
 from game.sounds import Sounds  # noqa: E402
 from game.tracker import FaceFinder  # noqa: E402
 from game.types import EngineResult, Frame  # noqa: E402
@@ -260,8 +261,11 @@ class App:
         self.host, self.clock, self.choose_file = host, clock, choose_file
         self.record_plan, self.record_clip_s = record_plan, record_clip_s
         self.store = settings_store or SettingsStore()
-        self.settings, problems = self.store.load()
         self.scores = scores or HighScores()
+        for path in (self.store.path, self.scores.path):   # left by a game that was killed mid-save
+            for stale in remove_stale_temporary_files(path):
+                log.info("removed %s (an unfinished save)", stale)
+        self.settings, problems = self.store.load()
         problems += self.scores.load()
         self.fonts = theme.Fonts()
         if not self.fonts.has_hangul:
@@ -785,7 +789,12 @@ def run_game(args: argparse.Namespace) -> int:
         if args.screenshot:
             return screenshot(app, host, args.players, Path(args.screenshot), args.frames)
         app.connect(args.players)   # no camera: the window says so and offers a video file
-        app.run()
+        log.info("playing (Q quits); settings and scores in %s, error logs in %s", config_dir(), log_dir())
+        try:
+            app.run()
+        except KeyboardInterrupt:   # Ctrl+C in the terminal: a clean stop, not a traceback
+            print("stopped (Ctrl+C)", file=sys.stderr)
+            return 130
         return 0
     finally:
         app.close()

@@ -8,6 +8,7 @@ lossless instead: the reader waits until the consumer has taken the frame.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -128,8 +129,14 @@ class VideoFileSource:
         self._cap.release()
 
 
+def natural_key(path: Path) -> tuple:
+    """Sort key of a file name with its numbers compared as numbers: frame2 before frame10."""
+    parts = re.split(r"(\d+)", path.name.casefold())
+    return tuple((1, int(part), part) if part.isdigit() else (0, 0, part) for part in parts)
+
+
 class ImageFolderSource:
-    """The images of a folder in name order, as frames at ``fps``."""
+    """The images of a folder in natural name order (frame2 before frame10), as frames at ``fps``."""
 
     live = False
 
@@ -137,7 +144,7 @@ class ImageFolderSource:
         self.folder = Path(folder)
         self.name = str(self.folder)
         self.fps = fps
-        self.paths = sorted(p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        self.paths = sorted((p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
         if not self.paths:
             raise SourceError(f"{self.folder}: no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
         self._index = 0

@@ -32,6 +32,7 @@ from game.recording import (PROMPTS, Consent, FaceTrack, GuidedRecording, Plan, 
                             RecordingError, RecordingStore, Session, check_player, consent_text,
                             crop_preprocessing, now_iso, read_frames, record_guided, recordings_dir,
                             select_prompts)
+from game.settings import remove_stale_temporary_files  # noqa: E402
 from model.checkpoint import CheckpointError  # noqa: E402
 from model.data.errors import DatasetError  # noqa: E402
 
@@ -128,6 +129,8 @@ def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> i
     preprocessing = crop_preprocessing(weights)   # a bad checkpoint stops us before anything is asked
     store = RecordingStore(args.out)
     store.read_rows()   # a manifest that cannot be appended to stops us before anything is recorded
+    for stale in remove_stale_temporary_files(store.manifest):
+        print(f"removed {stale} (an unfinished manifest update of a recording that was killed)")
     config = load_config(args.config)
     # Told before the camera is opened, so a length in frames is put in seconds at the camera's rate.
     seconds = args.clip_frames / config.source.camera_fps if args.clip_frames is not None else args.clip_seconds

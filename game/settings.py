@@ -83,6 +83,18 @@ def stale_temporary_files(folder: Path, name: str, age_s: float = STALE_TMP_S) -
     return found
 
 
+def remove_stale_temporary_files(path: Path) -> list[Path]:
+    """Delete what killed atomic writes of ``path`` left beside it; -> the files removed."""
+    removed = []
+    for tmp in stale_temporary_files(path.parent, path.name):
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed
+
+
 def read_json(path: Path) -> tuple[object | None, str | None]:
     """-> (data, None); (None, None) when the file does not exist; (None, message) when it
     cannot be read; (what could be read, message) when it is not valid JSON: the complete
