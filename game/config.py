@@ -16,11 +16,9 @@ from typing import Any, ClassVar, TypeVar
 
 import yaml
 
+from model.errors import ConfigError
+
 THRESHOLD_RANGE = (0.5, 0.9)  # the difficulty range the design allows
-
-
-class ConfigError(ValueError):
-    """A settings value that is missing, malformed or out of range (one-line message)."""
 
 
 def setting(default: Any, lo: float | None = None, hi: float | None = None,
@@ -145,7 +143,7 @@ class InferenceSettings(Section):
     device: str = setting("auto", choices=("auto", "cpu", "cuda", "mps"))
     torch_threads: int = setting(0, 0, 64)  # 0: chosen from the core count
     runtime: str = setting("auto", choices=("auto", "torch", "onnxruntime"))  # auto: onnxruntime on CPU
-    mirror: bool = setting(False)  # also score the mirrored face and average (a second backbone pass)
+    tta_flip: bool = setting(False)  # also score the mirrored face and average (a second backbone pass)
 
 
 _SECTIONS = {"judge": JudgeSettings, "smoothing": SmoothingSettings, "analysis": AnalysisThresholds,

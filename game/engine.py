@@ -50,7 +50,7 @@ class Engine:
         self._owns_finder = finder is None
         self.finder = finder if finder is not None else FaceFinder(model.config.preprocessing, config.tracking)
         self.tracker = PlayerTracker(players, config.tracking)
-        self.models = PlayerModels(model, players, device, config.inference.runtime, config.inference.mirror)
+        self.models = PlayerModels(model, players, device, config.inference.runtime, config.inference.tta_flip)
         self.judges = [Judge(config.judge, config.smoothing, config.analysis) for _ in range(players)]
         self._latest: EngineResult | None = None
         self._on_result: Callable[[EngineResult], None] | None = None

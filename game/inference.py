@@ -113,15 +113,11 @@ class PlayerModels(StreamingBatch):
     costs far less than two separate pushes)."""
 
     def __init__(self, model: SmileEmotionNet, players: int, device: str | torch.device = "cpu",
-                 runtime: str = "auto", mirror: bool = False):
+                 runtime: str = "auto", tta_flip: bool = False):
         self.runtime = resolve_runtime(runtime, device)
         network = (OnnxRuntimeNetwork(model, torch.get_num_threads()) if self.runtime == "onnxruntime"
                    else fold_batchnorm(model))
-        super().__init__(network, players, device, mirror)
-
-    def push(self, player: int, crop: np.ndarray) -> Prediction:
-        """One player's crop on its own."""
-        return self.windows[player].push(crop)
+        super().__init__(network, players, device, tta_flip)
 
 
 class InferenceThread(threading.Thread):

@@ -106,7 +106,7 @@ class Judge:
 
     def __init__(self, settings: JudgeSettings, smoothing: SmoothingSettings, analysis: AnalysisThresholds):
         self.settings = settings  # replaceable at run time (UI threshold slider, mode switch)
-        self.analysis = analysis
+        self.thresholds = analysis
         self.smoother = make_smoother(smoothing)
         self._above = 0
         self._out = False
@@ -134,7 +134,7 @@ class Judge:
         return Judgement(
             verdict=Verdict.OUT if self._out else Verdict.SAFE, mode=self.mode, smile=float(smile),
             smile_smoothed=float(smoothed), emotion_probs=np.asarray(emotion_probs, dtype=np.float32),
-            analysis=analyse(smoothed, emotion_probs, self.analysis), gauge_active=active,
+            analysis=analyse(smoothed, emotion_probs, self.thresholds), gauge_active=active,
             threshold=s.threshold)
 
     def no_face(self) -> Judgement:

@@ -106,16 +106,16 @@ class StreamingModel:
     """Push one face crop at a time: the backbone runs once per frame, the features of
     the last ``seq_len`` frames are kept, and only the LSTM and heads rerun.
 
-    With ``mirror`` the mirrored face goes through the network too, in a window of its own,
+    With ``tta_flip`` the mirrored face goes through the network too, in a window of its own,
     and the two predictions are averaged: ``model.evaluate --tta-flip`` streamed, for one
     more backbone pass per frame (weights/README.md measures what it adds)."""
 
-    def __init__(self, model: SmileEmotionNet, device: str | torch.device = "cpu", mirror: bool = False):
+    def __init__(self, model: SmileEmotionNet, device: str | torch.device = "cpu", tta_flip: bool = False):
         self.model = model.eval().to(device)
         self.device = torch.device(device)
         self.preprocessing = model.config.preprocessing
-        self.mirror = mirror
-        self.windows = [deque(maxlen=model.config.seq_len) for _ in range(2 if mirror else 1)]
+        self.tta_flip = tta_flip
+        self.windows = [deque(maxlen=model.config.seq_len) for _ in range(2 if tta_flip else 1)]
 
     @property
     def window(self) -> deque[torch.Tensor]:
@@ -128,9 +128,9 @@ class StreamingModel:
             window.clear()
 
     def images(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
-        """The backbone's input for these crops: each crop, then (with mirror) each mirrored."""
+        """The backbone's input for these crops: each crop, then (with tta_flip) each mirrored."""
         images = self.preprocessing(crops).to(self.device)
-        return torch.cat([images, images.flip(-1)]) if self.mirror else images
+        return torch.cat([images, images.flip(-1)]) if self.tta_flip else images
 
     @torch.inference_mode()
     def push(self, crop: np.ndarray) -> Prediction:
@@ -140,7 +140,7 @@ class StreamingModel:
     @torch.inference_mode()
     def push_features(self, features: torch.Tensor) -> Prediction:
         """The newest frame's backbone features, already computed (StreamingBatch): (1, 576),
-        or (2, 576) with mirror (the face, then the mirrored face)."""
+        or (2, 576) with tta_flip (the face, then the mirrored face)."""
         for window, f in zip(self.windows, features):
             window.append(f)
         out = self.model.temporal(torch.stack([torch.stack(tuple(w)) for w in self.windows]))
@@ -154,29 +154,29 @@ class StreamingBatch:
     window through the LSTM: the same predictions as separate pushes, one backbone call."""
 
     def __init__(self, model: SmileEmotionNet, streams: int, device: str | torch.device = "cpu",
-                 mirror: bool = False):
+                 tta_flip: bool = False):
         if streams < 1:
             raise ValueError(f"streams must be at least 1, got {streams}")
-        self.windows = [StreamingModel(model, device, mirror) for _ in range(streams)]
+        self.streams = [StreamingModel(model, device, tta_flip) for _ in range(streams)]
 
     def reset(self, stream: int) -> None:
-        self.windows[stream].reset()
+        self.streams[stream].reset()
 
     @torch.inference_mode()
     def push_many(self, crops: Sequence[np.ndarray | None]) -> list[Prediction | None]:
         """crops[i]: stream i's newest face crop, or None (no face: its window is reset
         and its prediction is None)."""
-        if len(crops) != len(self.windows):
-            raise ValueError(f"expected {len(self.windows)} crops (one per stream), got {len(crops)}")
+        if len(crops) != len(self.streams):
+            raise ValueError(f"expected {len(self.streams)} crops (one per stream), got {len(crops)}")
         predictions: list[Prediction | None] = [None] * len(crops)
         present = [i for i, crop in enumerate(crops) if crop is not None]
         for i in set(range(len(crops))) - set(present):
-            self.windows[i].reset()
+            self.streams[i].reset()
         if present:
-            first = self.windows[0]
+            first = self.streams[0]
             features = first.model.embed(first.images([crops[i] for i in present]))
-            # Rows: every present face, then (with mirror) every mirrored face, in the same order.
+            # Rows: every present face, then (with tta_flip) every mirrored face, in the same order.
             views = features.view(len(first.windows), len(present), -1)
             for k, i in enumerate(present):
-                predictions[i] = self.windows[i].push_features(views[:, k])
+                predictions[i] = self.streams[i].push_features(views[:, k])
         return predictions

@@ -133,7 +133,7 @@ def test_no_face_for_n_frames_clears_the_window_and_is_never_out(model):
     assert verdicts[6:8] == [Verdict.NO_FACE] * 2
     assert results[6].box is None and not results[6].face_found
     assert results[8].face_found and verdicts[8] is not Verdict.NO_FACE
-    assert len(engine.models.windows[0].window) == 1  # cleared at NO_FACE, one frame since
+    assert len(engine.models.streams[0].window) == 1  # cleared at NO_FACE, one frame since
     assert [r.frame.index for r in results] == list(range(9))
     assert set(results[0].stage_ms) == {"detect", "track_crop", "model", "judge"}
 
@@ -145,7 +145,7 @@ def test_face_off_keeps_a_window_and_judge_per_player(model):
     results = list(engine.run(ScriptedSource(5)))
     assert [p.box for p in results[0].players] == [left, right]
     assert [p.judgement.verdict for p in results[-1].players] == [Verdict.SAFE, Verdict.NO_FACE]
-    assert [len(w.window) for w in engine.models.windows] == [5, 0]
+    assert [len(w.window) for w in engine.models.streams] == [5, 0]
     assert results[-1].box == left  # EngineResult.box is player 1's
 
 
@@ -159,22 +159,22 @@ def test_runtime_configure_validates(model):
 
 
 @pytest.mark.parametrize("runtime, tolerance", [("torch", 1e-5), ("onnxruntime", 1e-4)])
-@pytest.mark.parametrize("mirror", [False, True])
-def test_player_models_match_the_plain_streaming_model(runtime, tolerance, mirror):
+@pytest.mark.parametrize("tta_flip", [False, True])
+def test_player_models_match_the_plain_streaming_model(runtime, tolerance, tta_flip):
     torch.manual_seed(1)
     net = SmileEmotionNet().eval()
     for bn in (m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)):
         bn.running_mean.uniform_(-0.5, 0.5)  # non-trivial statistics, as after training
         bn.running_var.uniform_(0.5, 2.0)
-    plain, players = StreamingModel(net, mirror=mirror), PlayerModels(net, 2, runtime=runtime, mirror=mirror)
+    plain, players = StreamingModel(net, tta_flip=tta_flip), PlayerModels(net, 2, runtime=runtime, tta_flip=tta_flip)
     assert players.runtime == runtime
     rng = np.random.default_rng(2)
     for _ in range(12):
         crop = rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)
-        a, b = plain.push(crop), players.push(1, crop)
+        a, (_, b) = plain.push(crop), players.push_many([None, crop])
         assert b.smile == pytest.approx(a.smile, abs=tolerance)
         np.testing.assert_allclose(b.emotion_probs, a.emotion_probs, atol=tolerance)
-    assert [len(w.window) for w in players.windows] == [0, 10]
+    assert [len(w.window) for w in players.streams] == [0, 10]
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())  # the caller's model is untouched
 
 
@@ -196,19 +196,19 @@ def test_onnxruntime_on_a_gpu_device_is_a_config_error(monkeypatch, tmp_path):
         build_engine(tmp_path / "never_read.pt", config)
 
 
-@pytest.mark.parametrize("mirror", [False, True])
-def test_face_off_batches_both_players_through_one_backbone_call(model, monkeypatch, mirror):
-    """inference.mirror reaches the engine: each face, and with mirror each mirrored face too,
+@pytest.mark.parametrize("tta_flip", [False, True])
+def test_face_off_batches_both_players_through_one_backbone_call(model, monkeypatch, tta_flip):
+    """inference.tta_flip reaches the engine: each face, and with tta_flip each mirrored face too,
     in one backbone call per frame."""
     left, right = box(2, 5, 20), box(40, 5, 20)
     engine = make_engine(model, [[left, right]], players=2,
-                         config=GameConfig(inference=InferenceSettings(mirror=mirror)))
+                         config=GameConfig(inference=InferenceSettings(tta_flip=tta_flip)))
     calls = []
-    backbone = engine.models.windows[0].model
+    backbone = engine.models.streams[0].model
     real_embed = backbone.embed
     monkeypatch.setattr(backbone, "embed", lambda images: calls.append(len(images)) or real_embed(images))
     list(engine.run(ScriptedSource(3)))
-    assert calls == [4 if mirror else 2] * 3
+    assert calls == [4 if tta_flip else 2] * 3
 
 
 class ClosableFinder(StubFinder):

@@ -145,13 +145,13 @@ def test_still_is_scored_as_a_static_window_like_the_game(tmp_path, weights):
 
 
 def test_mirrored_stream_is_tta_flip_evaluation_streamed(weights):
-    """The game's mirror option on a still held for a full window == evaluate(tta_flip=True),
+    """The game's tta_flip option on a still held for a full window == evaluate(tta_flip=True),
     and it differs from the plain score (the mirrored face counts)."""
     model, _ = load_model(weights)
     still = textured(np.random.default_rng(8))
     faces = FaceSet("t", [still], smile=[1.0], emotion=[3], paths=["still"])
     (smile,), (probs,) = evaluate(model, faces, model.config.preprocessing, device="cpu", tta_flip=True)
-    mirrored, plain = StreamingModel(model, mirror=True), StreamingModel(model)
+    mirrored, plain = StreamingModel(model, tta_flip=True), StreamingModel(model)
     for _ in range(model.config.seq_len):
         prediction, unmirrored = mirrored.push(still), plain.push(still)
     assert smile == pytest.approx(prediction.smile, abs=1e-5)

@@ -78,12 +78,12 @@ def test_streaming_equals_full_window_forward():
     assert stream.push(crops[0]).frames_in_window == 1
 
 
-@pytest.mark.parametrize("mirror", [False, True])
-def test_batched_push_equals_separate_pushes(mirror):
+@pytest.mark.parametrize("tta_flip", [False, True])
+def test_batched_push_equals_separate_pushes(tta_flip):
     """One backbone call for every stream's crop gives each stream what its own push gives,
     a missing face resets only that stream, and stream windows stay apart."""
     net = responsive_model(seed=3)
-    batch, alone = StreamingBatch(net, 3, mirror=mirror), [StreamingModel(net, mirror=mirror) for _ in range(3)]
+    batch, alone = StreamingBatch(net, 3, tta_flip=tta_flip), [StreamingModel(net, tta_flip=tta_flip) for _ in range(3)]
     rng = np.random.default_rng(3)
     for step in range(13):
         crops = [rng.integers(0, 256, (70 + 10 * i, 70 + 10 * i, 3), dtype=np.uint8) for i in range(3)]
@@ -95,14 +95,14 @@ def test_batched_push_equals_separate_pushes(mirror):
         for i, (crop, pred) in enumerate(zip(crops, got)):
             if crop is None:
                 alone[i].reset()
-                assert pred is None and len(batch.windows[i].window) == 0
+                assert pred is None and len(batch.streams[i].window) == 0
                 continue
             want = alone[i].push(crop)
             assert pred.frames_in_window == want.frames_in_window
             assert abs(pred.smile - want.smile) < 1e-5
             np.testing.assert_allclose(pred.emotion_probs, want.emotion_probs, atol=1e-5)
-    assert [len(w.window) for w in batch.windows] == [5, 5, 5]
-    assert all(len(window) == 5 for w in batch.windows for window in w.windows)
+    assert [len(w.window) for w in batch.streams] == [5, 5, 5]
+    assert all(len(window) == 5 for w in batch.streams for window in w.windows)
     smiles = [p.smile for p in got]
     assert max(smiles) - min(smiles) > 1e-4      # different faces, different answers: not vacuous
     with pytest.raises(ValueError, match="expected 3 crops"):
