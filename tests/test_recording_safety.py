@@ -164,3 +164,23 @@ def test_delete_says_it_removed_a_players_leftovers(tmp_path, capsys):
     assert main(["delete", "--player", "kim", "--out", str(out)]) == 0
     assert "with 1 unfinished clip folder(s)" in capsys.readouterr().out
     assert not (out / "kim").exists() and (out / "lee" / "s1" / "neutral_01").exists()
+
+
+def test_a_finished_clip_is_in_the_manifest_before_the_session_is_closed(tmp_path):
+    from game.recording import Consent, Label, Session
+    from model.face import FACE_CROP_SIZE
+    from model.preprocess import Preprocessing
+
+    session = Session(RecordingStore(tmp_path), Consent("kim", "t", "test"), "test", 2, Preprocessing())
+    crop = np.zeros((FACE_CROP_SIZE, FACE_CROP_SIZE, 3), np.uint8)
+    label = Label("neutral", 0, "neutral")
+    session.add_frame(label, crop, 0.0)
+    assert not (tmp_path / "manifest.csv").exists()            # nothing listed mid-clip
+    session.add_frame(label, crop, 0.04)
+    assert [r["path"] for r in manifest_rows(tmp_path)] == [f"{session.folder.relative_to(tmp_path).as_posix()}/neutral_01/"]
+    sidecar = (session.folder / "session.json").read_text(encoding="utf-8")
+    assert '"ended_at": null' in sidecar and "neutral_01" in sidecar
+    session.add_frame(label, crop, 0.08)                        # a second clip, cut off by a kill
+    assert len(manifest_rows(tmp_path)) == 1
+    session.close()
+    assert len(manifest_rows(tmp_path)) == 1 and '"ended_at": null' not in (session.folder / "session.json").read_text()
