@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Generic, Protocol, TypeVar
+from typing import Callable, Generic, Iterator, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -185,6 +185,22 @@ def open_source(spec: str | int | Path, settings: SourceSettings) -> FrameSource
     return VideoFileSource(path)
 
 
+def frames_in_order(source: FrameSource, max_frames: int | None = None) -> Iterator[Frame]:
+    """Every frame of ``source`` in order, read on the calling thread (CaptureThread is the
+    threaded reader); the source is closed when they end or the caller stops."""
+    try:
+        index = 0
+        while max_frames is None or index < max_frames:
+            got = source.read()
+            if got is None:
+                return
+            image, t_source = got
+            yield Frame.captured(image, index, t_source)
+            index += 1
+    finally:
+        source.close()
+
+
 class LatestSlot(Generic[T]):
     """A one-item hand-over between two threads.
 
@@ -306,7 +322,7 @@ class CaptureThread(threading.Thread):
                 # Wait for the moment this frame would come out of a camera.
                 if self._stop_event.wait(max(0.0, start + t_source - time.monotonic())):
                     return
-            frame = Frame(image=image, index=self.frames_read, t_source=t_source, t_capture=time.monotonic())
+            frame = Frame.captured(image, self.frames_read, t_source)
             self.frames_read += 1
             if not self.slot.put(frame):
                 return

@@ -9,6 +9,7 @@ deterministic file runs via ``run``); ``start``/``stop`` run it on the threads.
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -16,7 +17,7 @@ from typing import Callable, Iterator, Protocol
 import numpy as np
 import torch
 
-from game.capture import CaptureThread, FrameSource, LatestSlot, SourceState, SourceStatus
+from game.capture import CaptureThread, FrameSource, LatestSlot, SourceState, SourceStatus, frames_in_order
 from game.config import ConfigError, GameConfig
 from game.inference import InferenceThread, PlayerModels, configure_torch_threads, resolve_runtime
 from game.judge import Judge
@@ -69,10 +70,10 @@ class Engine:
         predictions = self.models.push_many(crops)   # one backbone call for every player's face
         t3 = time.perf_counter()
         players = []
-        for judge, box, pred in zip(self.judges, faces, predictions):
+        for judge, box, crop, pred in zip(self.judges, faces, crops, predictions):
             judgement = judge.no_face() if pred is None else judge.judge(pred.smile, pred.emotion_probs,
                                                                          frame.t_source)
-            players.append(PlayerResult(box, judgement))
+            players.append(PlayerResult(box, judgement, crop))
         t4 = time.perf_counter()
         return EngineResult(
             frame=frame, players=players, process_ms=_ms(t0, t4),
@@ -88,21 +89,16 @@ class Engine:
             judge.reset()
 
     def run(self, source: FrameSource, max_frames: int | None = None) -> Iterator[EngineResult]:
-        """Every frame of ``source`` in order, on the calling thread (deterministic)."""
+        """Every frame of ``source`` in order, on the calling thread (deterministic); each
+        result is also the newest (``latest()``), as on the threads."""
         if self.running:
             raise RuntimeError("the engine's threads are running; stop() before run()")
         self.reset()
-        index = 0
-        try:
-            while max_frames is None or index < max_frames:
-                got = source.read()
-                if got is None:
-                    return
-                image, t_source = got
-                yield self.process(Frame(image, index, t_source, time.monotonic()))
-                index += 1
-        finally:
-            source.close()
+        self._latest = None
+        with closing(frames_in_order(source, max_frames)) as frames:
+            for frame in frames:
+                self._latest = self.process(frame)
+                yield self._latest
 
     # -- run-time settings (UI) -------------------------------------------------------------
     def configure(self, threshold: float | None = None, two_stage: bool | None = None) -> None:

@@ -38,7 +38,7 @@ from game.config import SourceSettings, TrackingSettings
 from game.i18n import text
 from game.settings import data_dir, stale_temporary_files, write_json_atomic
 from game.tracker import FaceFinder, PlayerTracker
-from game.types import FaceObservation, Frame
+from game.types import Frame
 from model.checkpoint import read_checkpoint
 from model.data.errors import DatasetError
 from model.data.folds import read_csv_rows
@@ -569,9 +569,10 @@ class FaceTrack:
         self.finder = FaceFinder(preprocessing, tracking)
         self.tracker = PlayerTracker(1, tracking)
 
-    def observe(self, frame: Frame) -> FaceObservation:
+    def observe(self, frame: Frame) -> np.ndarray | None:
+        """The player's face crop in ``frame`` (None: no face)."""
         box = self.tracker.update(self.finder.find(frame.image))[0]
-        return FaceObservation(frame, box, None if box is None else self.finder.crop(frame.image, box))
+        return None if box is None else self.finder.crop(frame.image, box)
 
     def reset(self) -> None:
         """Forget the track (the next frame does not follow the last one)."""
@@ -606,8 +607,7 @@ def record_guided(frames: Iterable[Frame], track: FaceTrack, guided: GuidedRecor
                   on_progress: Callable[[Progress, GuidedRecording], None] | None = None) -> None:
     """Feed frames through face tracking into the guided prompts until they are done or the frames end."""
     for frame in frames:
-        observation = track.observe(frame)
-        for event in guided.feed(frame.t_source, observation.crop):
+        for event in guided.feed(frame.t_source, track.observe(frame)):
             if on_progress is not None:
                 on_progress(event, guided)
         if guided.done:
@@ -642,7 +642,7 @@ def record_segments(frames: Iterable[Frame], track: FaceTrack, session: Session,
             current = inside
         if inside is None or (max_clips is not None and counts[inside] >= max_clips):
             continue
-        crop = track.observe(frame).crop
+        crop = track.observe(frame)
         if crop is None:
             session.drop_clip()
         elif session.add_frame(segments[inside].label, crop, t) is not None:

@@ -1,12 +1,13 @@
 """Plain data passed between the stages of the real-time pipeline:
 
-    Frame -> FaceObservation -> Prediction (model.network) -> Judgement -> EngineResult -> screen
+    Frame -> (face box, crop) -> Prediction (model.network) -> Judgement -> PlayerResult -> EngineResult
 
 Every stage takes and returns these, so each can be tested alone with no camera
 and no window.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -45,12 +46,10 @@ class Frame:
     t_source: float     # seconds since the source started (file time for videos)
     t_capture: float    # time.monotonic() when the frame was grabbed
 
-
-@dataclass
-class FaceObservation:
-    frame: Frame
-    box: FaceBox | None          # the player's face, None when not found
-    crop: np.ndarray | None      # square RGB crop as the checkpoint's preprocessing says
+    @classmethod
+    def captured(cls, image: np.ndarray, index: int, t_source: float) -> "Frame":
+        """A frame read from its source just now (latency is measured from this moment)."""
+        return cls(image, index, t_source, time.monotonic())
 
 
 @dataclass
@@ -74,6 +73,7 @@ class PlayerResult:
 
     box: FaceBox | None
     judgement: Judgement
+    crop: np.ndarray | None = None   # the face as the model saw it (the checkpoint's crop); None: no face
 
 
 @dataclass
