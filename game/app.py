@@ -1,9 +1,11 @@
 """The windowed game: pygame window, input, sounds, and the round's state machine
 (game/flow.py) fed with the engine's newest result.
 
-The UI thread never waits on the model: the engine runs on its own threads and the
-60 fps loop only reads ``Engine.latest()``. ``--screenshot`` runs the engine
-synchronously on a file instead, so the saved screen shows a known frame.
+The UI thread never waits on the model: the engine runs on its own threads
+(game/host.py) and the loop reads the newest result once per tick, for the flow and
+the screen alike. ``--screenshot`` runs the engine synchronously on a file instead, so
+the saved screen shows a known frame. The rules and the window's timings are the game
+config's (``configs/game.yaml``); the player's settings hold their own choices.
 """
 from __future__ import annotations
 
@@ -16,33 +18,28 @@ import logging  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import deque  # noqa: E402
-from dataclasses import dataclass, replace  # noqa: E402
 from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Callable, ClassVar, Protocol  # noqa: E402
+from typing import Callable  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
 from model.checkpoint import load_model, pick_device  # noqa: E402
-from model.network import SmileEmotionNet  # noqa: E402
-from model.preprocess import Preprocessing  # noqa: E402
 
-from game.capture import FrameSource, SourceError, SourceState, SourceStatus, open_source  # noqa: E402
-from game.config import ConfigError, GameConfig, Section, load_config, parse_section, setting  # noqa: E402
-from game.engine import Engine  # noqa: E402
-from game.flow import REPLAY_CROP, Event, FlowConfig, GameFlow, Outcome, Phase, PlayerTrack  # noqa: E402
+from game.capture import SourceError, SourceState, SourceStatus  # noqa: E402
+from game.config import ConfigError, GameConfig, load_config, snap_threshold  # noqa: E402
+from game.flow import Event, GameFlow, Outcome, Phase, PlayerTrack  # noqa: E402
 from game.errors import log_dir, write_error_log  # noqa: E402
 from game.i18n import LANGUAGES, text  # noqa: E402
 from game.inference import configure_torch_threads  # noqa: E402
 from game.recording import Plan, RecordingStore, recordings_dir  # noqa: E402
 from game.scores import HighScores, ScoreEntry  # noqa: E402
-from game.settings import (THRESHOLD_STEP, SettingsStore, config_dir, pictures_dir,  # noqa: E402
-                           remove_stale_temporary_files, snap_threshold)
+from game.host import EngineHost, Host  # noqa: E402
+from game.settings import SettingsStore, config_dir, pictures_dir, remove_stale_temporary_files  # noqa: E402
 from game.sounds import Sounds  # noqa: E402
-from game.tracker import FaceFinder  # noqa: E402
-from game.types import EngineResult, Frame  # noqa: E402
+from game.types import EngineResult  # noqa: E402
 from game.ui import theme  # noqa: E402
 from game.ui.error_screen import ErrorScreen  # noqa: E402
 from game.ui.recording_screen import RecordingScreen  # noqa: E402
@@ -51,141 +48,24 @@ from game.watch import WatchError, WatchPlayer  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-FPS = 60
-TOAST_SECONDS = 2.5
-NOTICE_SECONDS = 5.0   # a problem with the player's files stays up long enough to read
+# Keys that act in every phase, and the App method each one calls (the help overlay lists them:
+# game/ui/screens.py HELP_KEYS); every other key goes by the phase (App._phase_key).
+KEY_ACTIONS: dict[int, str] = {key: action for keys, action in (
+    ((pygame.K_q,), "quit"),
+    ((pygame.K_h, pygame.K_F1), "open_help"),
+    ((pygame.K_LEFT, pygame.K_MINUS, pygame.K_KP_MINUS), "threshold_down"),
+    ((pygame.K_RIGHT, pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS), "threshold_up"),
+    ((pygame.K_t,), "toggle_two_stage"),
+    ((pygame.K_p,), "toggle_pause"),
+    ((pygame.K_f, pygame.K_F11), "toggle_fullscreen"),
+    ((pygame.K_l,), "next_language"),
+    ((pygame.K_i,), "toggle_stats"),
+    ((pygame.K_s,), "toggle_save_laugh_moment"),
+    ((pygame.K_m,), "toggle_sound"),
+    ((pygame.K_w,), "toggle_watch"),
+) for key in keys}
 RATE_WINDOW = 240   # event times kept for the FPS and inference-rate readouts (more than a second's worth)
 PAUSABLE = (Phase.CALIBRATE, Phase.COUNTDOWN, Phase.PLAYING)
-
-
-@dataclass(frozen=True)
-class RoundSettings(Section):
-    """The ``ui`` section of configs/game.yaml: how a round is played."""
-
-    SECTION: ClassVar[str] = "ui"
-    round_seconds: float = setting(30.0, 5.0, 600.0)
-    face_missing_s: float = setting(5.0, 1.0, 60.0)   # longer without a face ends the round
-    countdown_s: int = setting(3, 1, 10)
-    replay_s: float = setting(3.0, 1.0, 10.0)      # seconds of face crops before OUT kept for the replay
-    replay_speed: float = setting(0.5, 0.1, 1.0)   # the replay's speed (1 = real time)
-
-
-def load_round_settings(config: GameConfig, path: str | Path | None = None) -> RoundSettings:
-    """RoundSettings from the config's ``ui`` section; ConfigError naming the file and key."""
-    return parse_section(RoundSettings, config.extra.get("ui"), path)
-
-
-class Host(Protocol):
-    """What the app needs from the engine side (EngineHost, or a scripted fake in tests)."""
-
-    live: bool
-    spec: str | int        # the source, as given (named in a recording's session file)
-    preprocessing: Preprocessing   # the model's: recorded clips are cut as the game cuts faces
-
-    def start(self, players: int) -> None: ...
-    def latest(self) -> EngineResult | None: ...
-    def poll(self) -> SourceState: ...
-    def configure(self, threshold: float, two_stage: bool) -> None: ...
-    def set_baselines(self, baselines: list[float]) -> None: ...
-    def close(self) -> None: ...
-
-
-class EngineHost:
-    """The engine on the game's source. A new player count builds a new Engine on the
-    same network; the face finder belongs to the host, which lends it to each engine
-    and closes it once in close(). A video file that ends starts again, so a file
-    plays like a camera that never stops."""
-
-    def __init__(self, model: SmileEmotionNet, config: GameConfig, source: str | int, device="cpu"):
-        self.model, self.config, self.spec, self.device = model, config, source, device
-        self.preprocessing = model.config.preprocessing   # recorded clips are cut like the game's crops
-        self.engine: Engine | None = None
-        self.live = False
-        self._finder: FaceFinder | None = None    # made with the first engine
-        self._source: FrameSource | None = None    # synchronous (screenshot) runs only
-        self._sync_latest: EngineResult | None = None
-        self._threshold, self._two_stage = config.judge.threshold, config.judge.two_stage
-
-    def _build(self, players: int) -> Engine:
-        if self.engine is not None:
-            self.engine.close()   # stops its threads; the borrowed finder stays open
-        if self._finder is None:
-            self._finder = FaceFinder(self.model.config.preprocessing, self.config.tracking)
-        self.engine = Engine(self.model, self.config, players, finder=self._finder, device=self.device)
-        self.engine.configure(self._threshold, self._two_stage)
-        return self.engine
-
-    def start(self, players: int) -> None:
-        if self.engine is not None and self.engine.players == players and self.engine.running:
-            return
-        self.stop()
-        source = open_source(self.spec, self.config.source)
-        self.live = source.live
-        if self.engine is None or self.engine.players != players:
-            self._build(players)
-        self.engine.start(source, realtime=True)
-
-    def start_sync(self, players: int) -> None:
-        """Process the source on the calling thread, one frame per ``step_sync``."""
-        if self._source is not None:
-            self._source.close()
-        self._source = open_source(self.spec, self.config.source)
-        self.live = self._source.live
-        self._build(players).reset()
-
-    def step_sync(self) -> EngineResult | None:
-        got = self._source.read()
-        if got is None:
-            return None
-        image, t_source = got
-        index = 0 if self._sync_latest is None else self._sync_latest.frame.index + 1
-        self._sync_latest = self.engine.process(Frame(image, index, t_source, time.monotonic()))
-        return self._sync_latest
-
-    def latest(self) -> EngineResult | None:
-        if self._source is not None:
-            return self._sync_latest
-        return self.engine.latest() if self.engine is not None else None
-
-    @property
-    def error(self) -> BaseException | None:
-        """The exception that stopped the engine's processing thread, if one did."""
-        return self.engine.error if self.engine is not None else None
-
-    def poll(self) -> SourceState:
-        """The source's state; restarts a video file once its last frame has been processed."""
-        if self.engine is None or self._source is not None:
-            return SourceState(SourceStatus.RUNNING)
-        if self.engine.error is not None:
-            return SourceState(SourceStatus.FAILED, f"{type(self.engine.error).__name__}: {self.engine.error}")
-        state = self.engine.source_state
-        if state.status is SourceStatus.ENDED and not self.live:
-            if not self.engine.running:   # both threads are done: restarting cannot block the UI
-                self.start(self.engine.players)
-            return SourceState(SourceStatus.RUNNING)
-        return state
-
-    def configure(self, threshold: float, two_stage: bool) -> None:
-        self._threshold, self._two_stage = threshold, two_stage
-        if self.engine is not None:
-            self.engine.configure(threshold, two_stage)
-
-    def set_baselines(self, baselines: list[float]) -> None:
-        for player, baseline in enumerate(baselines):
-            self.engine.set_baseline(baseline, player)
-
-    def stop(self) -> None:
-        if self.engine is not None and not self.engine.stop():
-            log.warning("engine threads did not stop within 1 s")
-
-    def close(self) -> None:
-        if self._source is not None:
-            self._source.close()
-        if self.engine is not None:
-            self.engine.close()
-        if self._finder is not None:
-            self._finder.close()
-            self._finder = None
 
 
 VIDEO_PATTERNS = "*.mp4 *.avi *.mov *.mkv *.webm *.m4v"
@@ -236,7 +116,7 @@ def save_replay_gif(tracks: list[PlayerTrack], folder: Path, mirror: bool, speed
     times = sorted({t for track in tracks for t, _ in track.replay})
     if not times:
         raise OSError("no replay was kept")
-    blank = np.zeros((REPLAY_CROP, REPLAY_CROP, 3), np.uint8)
+    blank = np.zeros_like(next(track.replay[0][1] for track in tracks if track.replay))
     frames = []
     for t in times:
         faces = [track.replay_at(t) if track.replay else blank for track in tracks]
@@ -252,15 +132,16 @@ def save_replay_gif(tracks: list[PlayerTrack], folder: Path, mirror: bool, speed
 class App:
     """Input, state machine, sounds and drawing for one window (or an off-screen surface in tests)."""
 
-    def __init__(self, host: Host, rounds: RoundSettings = RoundSettings(), calibration_s: float = 3.0,
-                 max_baseline: float = 0.5, settings_store: SettingsStore | None = None,
-                 scores: HighScores | None = None, sounds: Sounds | None = None,
-                 clock: Callable[[], float] = time.monotonic, surface: pygame.Surface | None = None,
-                 players: int = 1, record_plan: Plan = Plan(), record_clip_s: float = 2.0,
+    def __init__(self, host: Host, config: GameConfig = GameConfig(), players: int = 1,
+                 settings_store: SettingsStore | None = None, scores: HighScores | None = None,
+                 sounds: Sounds | None = None, clock: Callable[[], float] = time.monotonic,
+                 surface: pygame.Surface | None = None, record_plan: Plan = Plan(), record_clip_s: float = 2.0,
                  choose_file: Callable[[], str | None] = ask_video_file):
-        self.host, self.clock, self.choose_file = host, clock, choose_file
+        """config: the rules and timings (``ui``, ``judge``); the other arguments replace what
+        the game would make itself (tests script them)."""
+        self.host, self.ui, self.clock, self.choose_file = host, config.ui, clock, choose_file
         self.record_plan, self.record_clip_s = record_plan, record_clip_s
-        self.store = settings_store or SettingsStore()
+        self.store = settings_store or SettingsStore(config=config)
         self.scores = scores or HighScores()
         for path in (self.store.path, self.scores.path):   # left by a game that was killed mid-save
             for stale in remove_stale_temporary_files(path):
@@ -270,17 +151,13 @@ class App:
         self.fonts = theme.Fonts()
         if not self.fonts.has_hangul:
             self.settings.language = "en"
-        self.screens = Screens(self.fonts)
+        self.screens = Screens(self.fonts, self.ui.threshold_step)
         self.error_screen = ErrorScreen(self.fonts)
         self.failure: tuple[str, Path | None] | None = None   # processing failed: (what, traceback log)
         self.surface = surface if surface is not None else pygame.Surface(theme.SCREEN_SIZE)
         self.sounds = sounds or Sounds(self.settings.sound, start=False)   # opened once the source is known
         self.sounds.enabled = self.settings.sound
-        self.flow = GameFlow(FlowConfig(round_seconds=rounds.round_seconds, calibration_seconds=calibration_s,
-                                        countdown_seconds=rounds.countdown_s,
-                                        face_missing_limit=rounds.face_missing_s, max_baseline=max_baseline,
-                                        replay_seconds=rounds.replay_s, replay_speed=rounds.replay_speed),
-                             players)
+        self.flow = GameFlow(config, players)
         self.watch: WatchPlayer | None = None
         self.watch_visible = True
         self.recording: RecordingScreen | None = None   # the recording mode, while it is open
@@ -299,19 +176,33 @@ class App:
         # When the last screen frames were drawn and the last new engine results arrived.
         self._step_times: deque[float] = deque(maxlen=RATE_WINDOW)
         self._result_times: deque[float] = deque(maxlen=RATE_WINDOW)
-        self._last_result: EngineResult | None = None
-        self._shown: EngineResult | None = None   # what the screen shows: frozen while paused
+        self._result: EngineResult | None = None   # the engine's newest, read once per tick (step)
+        self._shown: EngineResult | None = None    # what the screen shows: frozen while paused
         self._scaled: pygame.Surface | None = None   # the canvas at the window's size (present)
         self._scaled_for: tuple | None = None
         for problem in problems:
             log.warning("%s", problem)
         if problems:
-            self.toast(self.t("toast_file_problem", file=Path(problems[0].split(": ")[0]).name), NOTICE_SECONDS)
+            self.toast(self.t("toast_file_problem", file=Path(problems[0].split(": ")[0]).name), self.ui.notice_s)
+        if (self.settings.threshold, self.settings.two_stage) != (self.store.defaults.threshold,
+                                                                  self.store.defaults.two_stage):
+            log.info("playing at threshold %.2f%s, the choice saved in %s (the game config's judge.threshold "
+                     "%.2f%s is where a new player starts)", self.settings.threshold,
+                     ", two-stage" if self.settings.two_stage else "", self.store.path,
+                     self.store.defaults.threshold, ", two-stage" if self.store.defaults.two_stage else "")
+        self.host.configure(self.settings.threshold, self.settings.two_stage)
+
+    def choose(self, threshold: float | None = None, two_stage: bool | None = None) -> None:
+        """The command line's --threshold / --two-stage: the player's choice for this run."""
+        if threshold is not None:
+            self.settings.threshold = snap_threshold(threshold, self.ui.threshold_step)
+        if two_stage is not None:
+            self.settings.two_stage = two_stage
         self.host.configure(self.settings.threshold, self.settings.two_stage)
 
     # --- small services ----------------------------------------------------------------------
-    def toast(self, message: str, seconds: float = TOAST_SECONDS) -> None:
-        self._toast, self._toast_until = message, self.clock() + seconds
+    def toast(self, message: str, seconds: float | None = None) -> None:
+        self._toast, self._toast_until = message, self.clock() + (self.ui.toast_s if seconds is None else seconds)
 
     def t(self, key: str, **values) -> str:
         return text(self.settings.language, key, **values)
@@ -323,7 +214,7 @@ class App:
             log.warning("%s", problem)
 
     def set_threshold(self, value: float) -> None:
-        value = snap_threshold(value)
+        value = snap_threshold(value, self.ui.threshold_step)
         if value != self.settings.threshold:
             self.settings.threshold = value
             self._settings_changed()
@@ -462,41 +353,54 @@ class App:
         if self.show_help:
             self.set_help(False)   # any key closes the help
             return
-        s = self.settings
-        if key == pygame.K_q:
-            self.running = False
-        elif key in (pygame.K_h, pygame.K_F1):
-            self.set_help(True)
-        elif key in (pygame.K_LEFT, pygame.K_MINUS, pygame.K_KP_MINUS):
-            self.set_threshold(s.threshold - THRESHOLD_STEP)
-        elif key in (pygame.K_RIGHT, pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS):
-            self.set_threshold(s.threshold + THRESHOLD_STEP)
-        elif key == pygame.K_t:
-            s.two_stage = not s.two_stage
-            self._settings_changed()
-            self.toast(self.t("toast_two_stage_on" if s.two_stage else "toast_two_stage_off"))
-        elif key == pygame.K_p:
-            self.flow.toggle_pause()
-        elif key in (pygame.K_f, pygame.K_F11):
-            self.toggle_fullscreen()
-        elif key == pygame.K_l:
-            s.language = LANGUAGES[(LANGUAGES.index(s.language) + 1) % len(LANGUAGES)]
-            self._settings_changed()
-        elif key == pygame.K_i:
-            s.show_stats = not s.show_stats
-            self._settings_changed()
-        elif key == pygame.K_s:
-            s.save_laugh_moment = not s.save_laugh_moment
-            self._settings_changed()
-            self.toast(self.t("toast_save_on", path=pictures_dir()) if s.save_laugh_moment else self.t("toast_save_off"))
-        elif key == pygame.K_m:
-            s.sound = self.sounds.enabled = not s.sound
-            self._settings_changed()
-            self.toast(self.t("toast_sound_on" if s.sound else "toast_sound_off"))
-        elif key == pygame.K_w:
-            self.watch_visible = not self.watch_visible
-        else:
+        action = KEY_ACTIONS.get(key)
+        if action is None:
             self._phase_key(key)
+        else:
+            getattr(self, action)()
+
+    # the actions of KEY_ACTIONS
+    def quit(self) -> None:
+        self.running = False
+
+    def open_help(self) -> None:
+        self.set_help(True)
+
+    def threshold_down(self) -> None:
+        self.set_threshold(self.settings.threshold - self.ui.threshold_step)
+
+    def threshold_up(self) -> None:
+        self.set_threshold(self.settings.threshold + self.ui.threshold_step)
+
+    def toggle_two_stage(self) -> None:
+        self.settings.two_stage = not self.settings.two_stage
+        self._settings_changed()
+        self.toast(self.t("toast_two_stage_on" if self.settings.two_stage else "toast_two_stage_off"))
+
+    def toggle_pause(self) -> None:
+        self.flow.toggle_pause()
+
+    def next_language(self) -> None:
+        self.settings.language = LANGUAGES[(LANGUAGES.index(self.settings.language) + 1) % len(LANGUAGES)]
+        self._settings_changed()
+
+    def toggle_stats(self) -> None:
+        self.settings.show_stats = not self.settings.show_stats
+        self._settings_changed()
+
+    def toggle_save_laugh_moment(self) -> None:
+        s = self.settings
+        s.save_laugh_moment = not s.save_laugh_moment
+        self._settings_changed()
+        self.toast(self.t("toast_save_on", path=pictures_dir()) if s.save_laugh_moment else self.t("toast_save_off"))
+
+    def toggle_sound(self) -> None:
+        self.settings.sound = self.sounds.enabled = not self.settings.sound
+        self._settings_changed()
+        self.toast(self.t("toast_sound_on" if self.settings.sound else "toast_sound_off"))
+
+    def toggle_watch(self) -> None:
+        self.watch_visible = not self.watch_visible
 
     def _phase_key(self, key: int) -> None:
         phase, go = self.flow.phase, key in (pygame.K_RETURN, pygame.K_SPACE, pygame.K_KP_ENTER)
@@ -582,11 +486,11 @@ class App:
 
     # --- the clock ---------------------------------------------------------------------------
     def step(self, now: float) -> None:
-        result = self.host.latest()
+        result = self.host.latest()   # the one read this tick: flow, recording and screen see it
         self._step_times.append(now)
-        if result is not None and result is not self._last_result:
+        if result is not None and result is not self._result:
             self._result_times.append(now)
-            self._last_result = result
+        self._result = result
         if not self.flow.paused:
             self._shown = result
         if self.source_problem:
@@ -606,7 +510,7 @@ class App:
         for event in self.flow.update(now, result):
             self._on_event(event)
         if (self.flow.phase is Phase.LAUGH and not self._laugh_handled
-                and self.flow.phase_time >= self.flow.config.laugh_flash_seconds):
+                and self.flow.phase_time >= self.ui.laugh_flash_s):
             self._laugh_handled = True
             self._keep_laugh_moment()
 
@@ -643,7 +547,7 @@ class App:
         if self.flow.players != 1 or self.flow.practice or result.outcome is Outcome.HID:
             return   # face-offs, practice and disqualified rounds are not ranked
         entry = ScoreEntry.now(result.seconds, self.flow.tracks[0].peak, self.settings.threshold,
-                               won=result.outcome is Outcome.SURVIVED, round_seconds=self.flow.config.round_seconds)
+                               won=result.outcome is Outcome.SURVIVED, round_seconds=self.ui.round_seconds)
         self.new_rank = self.scores.add(entry)
         problem = self.scores.save()
         if problem:
@@ -654,7 +558,7 @@ class App:
         order = self.screens.panel_order(self.host.live) if self.flow.players == 2 else [0]
         tracks = [self.flow.tracks[player] for player in sorted(range(self.flow.players), key=order.__getitem__)]
         try:
-            path = save_replay_gif(tracks, pictures_dir(), self.host.live, self.flow.config.replay_speed)
+            path = save_replay_gif(tracks, pictures_dir(), self.host.live, self.ui.replay_speed)
         except (OSError, ValueError) as exc:
             self.laugh_note = self.t("laugh_save_failed", error=exc)
             log.warning("replay not saved: %s", exc)
@@ -686,7 +590,7 @@ class App:
             watch_count=len(watch.clips) if watch else 0, watch_visible=self.watch_visible,
             fps=per_second(self._step_times, now), infer_rate=per_second(self._result_times, now), toast=self._toast if now < self._toast_until else "",
             show_help=self.show_help, menu_index=self.menu_index,
-            scores=self.scores.table(self.flow.config.round_seconds),
+            scores=self.scores.table(self.ui.round_seconds),
             new_rank=self.new_rank, laugh_note=self.laugh_note, source_note=self._source_note, now=now)
 
     def draw(self, now: float) -> pygame.Surface:
@@ -697,7 +601,7 @@ class App:
                                         detail=self.source_problem, selected=self.source_index,
                                         toast=self._toast if now < self._toast_until else "")
         elif self.recording is not None:
-            self.recording.draw(self.surface, self.host.latest(), self.settings.language, mirror=self.host.live,
+            self.recording.draw(self.surface, self._result, self.settings.language, mirror=self.host.live,
                                 note=self._source_note)
         else:
             self.screens.draw(self.surface, self._state(now))
@@ -713,7 +617,7 @@ class App:
             self.step(now)
             self.draw(now)
             self.present()
-            ticker.tick(FPS)
+            ticker.tick(self.ui.fps)
 
     def close(self) -> None:
         if self.recording is not None:
@@ -753,13 +657,9 @@ def open_window(fullscreen: bool) -> pygame.Surface:
 def run_game(args: argparse.Namespace) -> int:
     """The windowed game for main.py; known user errors are raised for main() to print."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = load_config(args.config).with_overrides(args.threshold, True if args.two_stage else None)
-    rounds = load_round_settings(config, args.config)
-    if args.round_seconds is not None:
-        try:
-            rounds = replace(rounds, round_seconds=args.round_seconds)
-        except ConfigError as exc:
-            raise ConfigError(f"--round-seconds: {exc}") from None
+    config = load_config(args.config)
+    config.with_overrides(args.threshold)   # a bad --threshold stops here; the player's choice takes it below
+    config = config.with_overrides(round_seconds=args.round_seconds)
     if args.screenshot and args.frames < 1:
         raise ConfigError(f"--frames must be at least 1, got {args.frames}")
     configure_torch_threads(config.inference.torch_threads)
@@ -767,12 +667,8 @@ def run_game(args: argparse.Namespace) -> int:
     model, _ = load_model(args.weights, device)
     host = EngineHost(model, config, args.source, device)
     pygame.font.init()
-    app = App(host, rounds, config.judge.calibration_s, config.judge.max_baseline, players=args.players)
-    if args.threshold is not None:
-        app.settings.threshold = snap_threshold(args.threshold)
-    if args.two_stage:
-        app.settings.two_stage = True
-    host.configure(app.settings.threshold, app.settings.two_stage)
+    app = App(host, config, players=args.players)
+    app.choose(args.threshold, True if args.two_stage else None)
     try:
         try:
             open_window(args.fullscreen or app.settings.fullscreen)
@@ -803,11 +699,9 @@ def run_game(args: argparse.Namespace) -> int:
 
 def screenshot(app: App, host: EngineHost, players: int, out: Path, frames: int) -> int:
     """Practice mode on the source, processed frame by frame; the screen after ``frames`` is saved."""
-    host.start_sync(players)
     app.flow.begin_practice(players)
     done = 0
-    while done < frames and host.step_sync() is not None:
-        done += 1
+    for done, _ in enumerate(host.run_sync(players, frames), 1):
         now = app.clock()
         app.step(now)
         app.draw(now)

@@ -3,9 +3,9 @@
 Each section of the YAML file is one frozen dataclass; a field's metadata gives its
 allowed range (or choices), so the defaults, the ranges and the checks live in one
 place. A bad value raises ConfigError with one line naming the file and the key.
-The sections of other parts of the game (``OTHER_SECTIONS``: ``ui``) are kept, unchecked,
-in ``GameConfig.extra``; any other top-level name is an error (a misspelt section would
-otherwise be ignored without a word).
+Any other top-level name is an error (a misspelt section would otherwise be ignored
+without a word). GameConfig owns every default and range; the player's own choices
+(game/settings.py) start from it.
 """
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ import yaml
 from model.errors import ConfigError
 
 THRESHOLD_RANGE = (0.5, 0.9)  # the difficulty range the design allows
+
+
+def snap_threshold(value: float, step: float) -> float:
+    """The nearest ``step`` inside THRESHOLD_RANGE (a threshold the player can choose)."""
+    lo, hi = THRESHOLD_RANGE
+    steps = max(0, min(round((float(value) - lo) / step), round((hi - lo) / step)))
+    return round(min(hi, lo + steps * step), 2)
 
 
 def setting(default: Any, lo: float | None = None, hi: float | None = None,
@@ -146,9 +153,28 @@ class InferenceSettings(Section):
     tta_flip: bool = setting(False)  # also score the mirrored face and average (a second backbone pass)
 
 
+@dataclass(frozen=True)
+class UiSettings(Section):
+    """The windowed game: how a round is played (game/flow.py) and the window (game/app.py)."""
+
+    SECTION: ClassVar[str] = "ui"
+    round_seconds: float = setting(30.0, 5.0, 600.0)
+    face_missing_s: float = setting(5.0, 1.0, 60.0)   # longer without a face ends the round
+    countdown_s: int = setting(3, 1, 10)
+    replay_s: float = setting(3.0, 1.0, 10.0)      # seconds of face crops before OUT kept for the replay
+    replay_speed: float = setting(0.5, 0.1, 1.0)   # the replay's speed (1 = real time)
+    laugh_flash_s: float = setting(1.2, 0.2, 5.0)  # the OUT!!! flash; the laugh's peak is still tracked
+    stale_s: float = setting(1.0, 0.1, 10.0)       # no new engine result this long: waiting for the camera
+    min_calibration_samples: int = setting(3, 1, 100)
+    threshold_step: float = setting(0.05, 0.01, 0.1)   # ← → and the slider move the threshold by this
+    fps: int = setting(60, 10, 240)                # the window's frame rate (never waits for the model)
+    toast_s: float = setting(2.5, 0.5, 10.0)       # a short notice (threshold, mode) stays up this long
+    notice_s: float = setting(5.0, 1.0, 30.0)      # a problem with the player's files stays up this long
+
+
 _SECTIONS = {"judge": JudgeSettings, "smoothing": SmoothingSettings, "analysis": AnalysisThresholds,
-             "tracking": TrackingSettings, "source": SourceSettings, "inference": InferenceSettings}
-OTHER_SECTIONS = ("ui",)   # checked where they are used: game/app.py (RoundSettings)
+             "tracking": TrackingSettings, "source": SourceSettings, "inference": InferenceSettings,
+             "ui": UiSettings}
 
 
 @dataclass(frozen=True)
@@ -159,10 +185,11 @@ class GameConfig:
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     source: SourceSettings = field(default_factory=SourceSettings)
     inference: InferenceSettings = field(default_factory=InferenceSettings)
-    extra: dict[str, Any] = field(default_factory=dict)  # other modules' sections, unchecked
+    ui: UiSettings = field(default_factory=UiSettings)
 
-    def with_overrides(self, threshold: float | None = None, two_stage: bool | None = None) -> "GameConfig":
-        """Command-line overrides; a bad --threshold gets an error naming the flag."""
+    def with_overrides(self, threshold: float | None = None, two_stage: bool | None = None,
+                       round_seconds: float | None = None) -> "GameConfig":
+        """Command-line overrides; a bad value gets an error naming the flag."""
         changes: dict[str, Any] = {}
         if threshold is not None:
             lo, hi = THRESHOLD_RANGE
@@ -171,7 +198,13 @@ class GameConfig:
             changes["threshold"] = threshold
         if two_stage is not None:
             changes["two_stage"] = two_stage
-        return replace(self, judge=replace(self.judge, **changes)) if changes else self
+        config = replace(self, judge=replace(self.judge, **changes)) if changes else self
+        if round_seconds is not None:
+            try:
+                config = replace(config, ui=replace(config.ui, round_seconds=round_seconds))
+            except ConfigError as exc:
+                raise ConfigError(f"--round-seconds: {exc}") from None
+        return config
 
 
 def load_config(path: str | Path | None) -> GameConfig:
@@ -193,10 +226,7 @@ def load_config(path: str | Path | None) -> GameConfig:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections at the top level")
-    unknown = [k for k in raw if k not in _SECTIONS and k not in OTHER_SECTIONS]
+    unknown = [k for k in raw if k not in _SECTIONS]
     if unknown:
-        known = ", ".join([*_SECTIONS, *OTHER_SECTIONS])
-        raise ConfigError(f"{path}: unknown section {unknown[0]!r} (known: {known})")
-    extra = {k: v for k, v in raw.items() if k not in _SECTIONS}
-    sections = {name: parse_section(cls, raw.get(name), path) for name, cls in _SECTIONS.items()}
-    return GameConfig(**sections, extra=extra)
+        raise ConfigError(f"{path}: unknown section {unknown[0]!r} (known: {', '.join(_SECTIONS)})")
+    return GameConfig(**{name: parse_section(cls, raw.get(name), path) for name, cls in _SECTIONS.items()})

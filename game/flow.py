@@ -7,7 +7,9 @@
 ``update(now, result)`` is fed the newest EngineResult once per rendered frame
 (the same result may come several times: samples are taken once per engine
 frame) and returns the events the app turns into sounds and engine calls.
-Time is passed in, so tests script it.
+Time is passed in, so tests script it. Its rules are the game config's: ``ui`` (round
+length, countdown, replay, ...) and ``judge`` (calibration seconds, max_baseline). A
+calibration's baselines are handed to the engine's judges, which own them.
 """
 from __future__ import annotations
 
@@ -18,8 +20,7 @@ from enum import Enum
 
 import numpy as np
 
-from model.face import FaceBox, square_crop
-
+from game.config import GameConfig
 from game.judge import baseline_from
 from game.types import EngineResult, Verdict
 
@@ -42,7 +43,7 @@ class Outcome(str, Enum):
 class Event(str, Enum):
     BEEP = "beep"                # a countdown number
     GO = "go"                    # the round starts
-    CALIBRATED = "calibrated"    # baselines are ready (GameFlow.baselines)
+    CALIBRATED = "calibrated"    # baselines measured (GameFlow.baselines), for the judges
     RECALIBRATE = "recalibrate"  # a face was not calm: its calibration is refused and measured again
     OUT = "out"                  # someone laughed or hid
     WIN = "win"                  # the round was survived
@@ -50,41 +51,22 @@ class Event(str, Enum):
 
 
 @dataclass
-class FlowConfig:
-    round_seconds: float = 30.0
-    calibration_seconds: float = 3.0
-    countdown_seconds: int = 3
-    face_missing_limit: float = 5.0   # longer than this without a face ends the round
-    stale_after: float = 1.0          # no new engine frame for this long: the camera is lagging
-    laugh_flash_seconds: float = 1.2  # OUT!!! flash; the laugh's peak is still tracked meanwhile
-    max_baseline: float = 0.5         # a calibration reading above this is not a calm face: measure again
-    min_calibration_samples: int = 3
-    replay_seconds: float = 3.0       # face crops kept before OUT for the laugh replay (memory only)
-    replay_speed: float = 0.5         # the replay plays slowed down to this fraction of real time
-
-
-REPLAY_CROP = 160      # px, side of the face crops kept for the replay
-REPLAY_MARGIN = 0.25   # around the face box, as the laugh moment has always been shown
-
-
-@dataclass
 class PlayerTrack:
-    """One player's round: calibration samples, baseline and the laugh peak (memory only)."""
+    """One player's round: calibration samples and the laugh peak (memory only)."""
 
     samples: list[float] = field(default_factory=list)
-    baseline: float = 0.0
     peak: float = 0.0
     peak_at: float = 0.0                  # round seconds at the peak
     peak_frame: np.ndarray | None = None  # the camera frame at the peak; never written unless opted in
-    peak_box: FaceBox | None = None
+    peak_crop: np.ndarray | None = None   # the face at the peak, as the engine cropped it
     # The round as the replay shows it: (round seconds, smoothed smile, top emotion) per engine
-    # frame, and face crops (round seconds, RGB) of the last replay_seconds before OUT and of the
-    # OUT flash. Memory only, dropped with the round; written only when the player saves a GIF.
+    # frame, and the engine's face crops (round seconds, RGB) of the last ui.replay_s before OUT
+    # and of the OUT flash. Memory only, dropped with the round; written only when the player saves a GIF.
     curve: list[tuple[float, float, int]] = field(default_factory=list)
     replay: list[tuple[float, np.ndarray]] = field(default_factory=list)
 
     def reset_round(self) -> None:
-        self.peak, self.peak_at, self.peak_frame, self.peak_box = 0.0, 0.0, None, None
+        self.peak, self.peak_at, self.peak_frame, self.peak_crop = 0.0, 0.0, None, None
         self.curve, self.replay = [], []
 
     def replay_at(self, t: float) -> np.ndarray | None:
@@ -111,13 +93,14 @@ class RoundResult:
 
 
 class GameFlow:
-    def __init__(self, config: FlowConfig = FlowConfig(), players: int = 1):
+    def __init__(self, config: GameConfig = GameConfig(), players: int = 1):
         self.config = config
         self.players = players
         self.practice = False     # free play: verdicts are shown but nothing ends the round
         self.phase = Phase.TITLE
         self.paused = False
         self.tracks = [PlayerTrack() for _ in range(players)]
+        self.baselines = [0.0] * players   # the last calibration's, handed to the judges (Event.CALIBRATED)
         self.result: RoundResult | None = None
         self.elapsed = 0.0        # round timer: runs only while every face is in view
         self.phase_time = 0.0     # unpaused seconds since the phase began
@@ -135,20 +118,22 @@ class GameFlow:
     # --- commands from the player ---------------------------------------------------------
     def begin(self, players: int | None = None) -> None:
         """Title -> calibration (a new game, new baselines)."""
-        if players is not None:
-            self.players = players
-        self.tracks = [PlayerTrack() for _ in range(self.players)]
+        self._new_players(players)
         self.calibrated_for, self.practice, self.refused = 0.0, False, ()
         self._enter(Phase.CALIBRATE)
 
     def begin_practice(self, players: int | None = None) -> None:
         """Title -> free play at once, with the baselines the engine already has."""
-        if players is not None:
-            self.players = players
-        self.tracks = [PlayerTrack() for _ in range(self.players)]
+        self._new_players(players)
         self.practice = True
         self._reset_round()
         self._enter(Phase.PLAYING)
+
+    def _new_players(self, players: int | None) -> None:
+        if players is not None:
+            self.players = players
+        self.tracks = [PlayerTrack() for _ in range(self.players)]
+        self.baselines = [0.0] * self.players
 
     def again(self) -> None:
         """Results -> a new round with the same baselines."""
@@ -157,7 +142,7 @@ class GameFlow:
 
     def advance(self) -> None:
         """Leave the laugh moment for the results (once the OUT flash has played)."""
-        if self.phase is Phase.LAUGH and self.phase_time >= self.config.laugh_flash_seconds:
+        if self.phase is Phase.LAUGH and self.phase_time >= self.config.ui.laugh_flash_s:
             self._enter(Phase.RESULTS)
 
     def to_title(self) -> None:
@@ -170,20 +155,16 @@ class GameFlow:
             self.paused = not self.paused
 
     @property
-    def baselines(self) -> list[float]:
-        return [t.baseline for t in self.tracks]
-
-    @property
     def countdown_number(self) -> int:
-        return max(0, math.ceil(self.config.countdown_seconds - self.phase_time))
+        return max(0, math.ceil(self.config.ui.countdown_s - self.phase_time))
 
     @property
     def calibration_left(self) -> float:
-        return max(0.0, self.config.calibration_seconds - self.calibrated_for)
+        return max(0.0, self.config.judge.calibration_s - self.calibrated_for)
 
     @property
     def forfeit_in(self) -> float:
-        return max(0.0, self.config.face_missing_limit - self.missing_for)
+        return max(0.0, self.config.ui.face_missing_s - self.missing_for)
 
     # --- the clock --------------------------------------------------------------------------
     def update(self, now: float, result: EngineResult | None) -> list[Event]:
@@ -191,7 +172,7 @@ class GameFlow:
         self._last_now = now
         fresh = result is not None and result is not self._last_result
         self._last_result = result
-        self.stale = result is None or now - result.frame.t_capture > self.config.stale_after
+        self.stale = result is None or now - result.frame.t_capture > self.config.ui.stale_s
         self.missing = () if result is None else tuple(
             i for i in range(self.players) if i >= len(result.players) or result.players[i].box is None)
         self.faces_ok = not self.stale and not self.missing
@@ -209,18 +190,17 @@ class GameFlow:
         if fresh:
             for track, player in zip(self.tracks, result.players):
                 track.samples.append(player.judgement.smile)
-        enough = all(len(t.samples) >= self.config.min_calibration_samples for t in self.tracks)
-        if self.calibrated_for < self.config.calibration_seconds or not enough:
+        enough = all(len(t.samples) >= self.config.ui.min_calibration_samples for t in self.tracks)
+        if self.calibrated_for < self.config.judge.calibration_s or not enough:
             return []
         readings = [float(np.median(t.samples)) for t in self.tracks]
-        self.refused = tuple((i, r) for i, r in enumerate(readings) if r > self.config.max_baseline)
+        self.refused = tuple((i, r) for i, r in enumerate(readings) if r > self.config.judge.max_baseline)
         if self.refused:   # a grin is not a resting face: capping it would hide that, so say so and retry
             for track in self.tracks:
                 track.samples.clear()
             self.calibrated_for = 0.0
             return [Event.RECALIBRATE]
-        for track in self.tracks:
-            track.baseline = baseline_from(track.samples, self.config.max_baseline)
+        self.baselines = [baseline_from(t.samples, self.config.judge.max_baseline) for t in self.tracks]
         self._reset_round()
         self._enter(Phase.COUNTDOWN)
         return [Event.CALIBRATED]
@@ -244,7 +224,7 @@ class GameFlow:
             return []
         if not self.faces_ok:
             self.missing_for += dt
-            if self.practice or self.missing_for < self.config.face_missing_limit:
+            if self.practice or self.missing_for < self.config.ui.face_missing_s:
                 return []
             return self._finish(Outcome.HID, self.missing)
         self.missing_for = 0.0
@@ -257,14 +237,14 @@ class GameFlow:
         laughed = tuple(i for i, p in enumerate(result.players[:self.players]) if p.judgement.verdict is Verdict.OUT)
         if laughed:
             return self._finish(Outcome.LAUGHED, laughed)
-        if self.elapsed >= self.config.round_seconds:
-            self.elapsed = self.config.round_seconds
+        if self.elapsed >= self.config.ui.round_seconds:
+            self.elapsed = self.config.ui.round_seconds
             return self._finish(Outcome.SURVIVED, ())
         return []
 
     def _laugh(self, dt: float, result: EngineResult | None, fresh: bool) -> list[Event]:
         # The verdict flips on the way up; the laugh peaks a moment later, so keep looking.
-        if fresh and not self.stale and self.phase_time <= self.config.laugh_flash_seconds:
+        if fresh and not self.stale and self.phase_time <= self.config.ui.laugh_flash_s:
             self._track_peaks(result, self.result.losers)
             self._keep(result, self.elapsed + self.phase_time, prune=False)   # the laugh itself, after OUT
         return []
@@ -276,9 +256,10 @@ class GameFlow:
                 continue
             j = player.judgement
             track.curve.append((t, j.smile_smoothed, int(np.argmax(j.emotion_probs))))
-            track.replay.append((t, square_crop(result.frame.image, player.box, REPLAY_MARGIN, REPLAY_CROP)))
+            if player.crop is not None:
+                track.replay.append((t, player.crop))
             if prune:
-                while track.replay and track.replay[0][0] < t - self.config.replay_seconds:
+                while track.replay and track.replay[0][0] < t - self.config.ui.replay_s:
                     track.replay.pop(0)
 
     def _track_peaks(self, result: EngineResult, players) -> None:
@@ -289,7 +270,7 @@ class GameFlow:
             track = self.tracks[i]
             if player.box is not None and player.judgement.smile_smoothed >= track.peak:
                 track.peak, track.peak_at = player.judgement.smile_smoothed, self.elapsed
-                track.peak_frame, track.peak_box = result.frame.image, player.box
+                track.peak_frame, track.peak_crop = result.frame.image, player.crop
 
     def _finish(self, outcome: Outcome, losers: tuple[int, ...]) -> list[Event]:
         self.result = RoundResult(outcome, losers, self.elapsed, self.players)

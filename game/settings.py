@@ -1,5 +1,9 @@
 """The player's settings, kept between runs in ``<config dir>/settings.json``.
 
+The threshold and the mode start from the game config (``judge.threshold``,
+``judge.two_stage``: GameConfig owns the defaults and ranges); the player's saved choice
+wins over them and the app pushes it to the engine.
+
 The config dir is ``$UTCHAM_CONFIG_DIR`` (tests), else ``$XDG_CONFIG_HOME/utcham``,
 else ``~/.config/utcham``. A bad file or value never stops the game: it is
 reported in one line, what could be read is kept, the default is used for the rest,
@@ -17,16 +21,10 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
+from game.config import THRESHOLD_RANGE, GameConfig, snap_threshold
 from game.i18n import LANGUAGES
 
-THRESHOLD_MIN, THRESHOLD_MAX, THRESHOLD_STEP = 0.5, 0.9, 0.05
-
-
-def snap_threshold(value: float) -> float:
-    """Nearest 0.05 step inside 0.5–0.9."""
-    steps = round((float(value) - THRESHOLD_MIN) / THRESHOLD_STEP)
-    steps = max(0, min(steps, round((THRESHOLD_MAX - THRESHOLD_MIN) / THRESHOLD_STEP)))
-    return round(THRESHOLD_MIN + steps * THRESHOLD_STEP, 2)
+_DEFAULT = GameConfig()
 
 
 def config_dir() -> Path:
@@ -167,20 +165,29 @@ def keep_broken(path: Path) -> str:
 
 @dataclass
 class Settings:
-    threshold: float = 0.80
-    two_stage: bool = False
+    threshold: float = _DEFAULT.judge.threshold
+    two_stage: bool = _DEFAULT.judge.two_stage
     language: str = "ko"
     show_stats: bool = True
     fullscreen: bool = False
     sound: bool = True
     save_laugh_moment: bool = False   # privacy: frames leave memory only when this is on
 
-    def validated(self) -> tuple["Settings", list[str]]:
-        """A copy with every bad value replaced by its default, and one message per bad value."""
-        default, clean, problems = Settings(), Settings(), []
+    @classmethod
+    def defaults(cls, config: GameConfig) -> "Settings":
+        """A new player's settings: the difficulty and mode the game config gives."""
+        return cls(threshold=snap_threshold(config.judge.threshold, config.ui.threshold_step),
+                   two_stage=config.judge.two_stage)
+
+    def validated(self, default: "Settings | None" = None,
+                  step: float = _DEFAULT.ui.threshold_step) -> tuple["Settings", list[str]]:
+        """A copy with every bad value replaced by its default, and one message per bad value;
+        the threshold snapped to ``step``."""
+        default = default or Settings()
+        clean, problems = Settings(**asdict(default)), []
         for f in fields(self):
             value = getattr(self, f.name)
-            ok = _VALIDATORS[f.name](value)
+            ok = _valid_threshold(value, step) if f.name == "threshold" else _VALIDATORS[f.name](value)
             if ok is None:
                 problems.append(f"{f.name}={value!r} is not valid; using {getattr(default, f.name)!r}")
             else:
@@ -192,16 +199,16 @@ def _valid_bool(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _valid_threshold(value: object) -> float | None:
+def _valid_threshold(value: object, step: float) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
-    if not THRESHOLD_MIN - 1e-9 <= value <= THRESHOLD_MAX + 1e-9:
+    lo, hi = THRESHOLD_RANGE
+    if not lo - 1e-9 <= value <= hi + 1e-9:
         return None
-    return snap_threshold(value)
+    return snap_threshold(value, step)
 
 
 _VALIDATORS = {
-    "threshold": _valid_threshold,
     "two_stage": _valid_bool,
     "language": lambda v: v if v in LANGUAGES else None,
     "show_stats": _valid_bool,
@@ -212,22 +219,25 @@ _VALIDATORS = {
 
 
 class SettingsStore:
-    """Loads and saves Settings at ``path`` (default: ``config_dir()/settings.json``)."""
+    """Loads and saves Settings at ``path`` (default: ``config_dir()/settings.json``); what the
+    file lacks, or holds badly, comes from ``config`` (Settings.defaults)."""
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, config: GameConfig = _DEFAULT):
         self.path = path or config_dir() / "settings.json"
+        self.defaults, self.step = Settings.defaults(config), config.ui.threshold_step
 
     def load(self) -> tuple[Settings, list[str]]:
         """-> (settings, messages about anything that was replaced by a default). A file that
         could not be used whole is moved aside (keep_broken) and the first message says where."""
         data, problem = read_json(self.path)
         problems = [problem] if problem else []
-        settings = Settings()
+        settings = Settings(**asdict(self.defaults))
         if data is not None and not isinstance(data, dict):
             problems.append(f"{self.path}: expected a JSON object, got {type(data).__name__}; using defaults")
         elif data is not None:
             known = {f.name for f in fields(Settings)}
-            settings, bad = Settings(**{k: v for k, v in data.items() if k in known}).validated()
+            chosen = {**asdict(self.defaults), **{k: v for k, v in data.items() if k in known}}
+            settings, bad = Settings(**chosen).validated(self.defaults, self.step)
             problems += [f"{self.path}: {p}" for p in bad]
         if problems:
             problems[0] += f"; {keep_broken(self.path)}"

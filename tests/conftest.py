@@ -78,3 +78,21 @@ def responsive_model(config=None, seed: int = 0):
         recalibrate_batchnorm(net, [{"frames": frames, "order": torch.zeros(16, 1, dtype=torch.long)}],
                               torch.device("cpu"), batches=1)
     return net.eval()
+
+
+def game_config(**values):
+    """GameConfig() with the named values changed, each in the section that holds it
+    (``round_seconds`` -> ui, ``calibration_s`` -> judge, ...)."""
+    from dataclasses import fields, replace
+
+    from game.config import GameConfig
+
+    config, left = GameConfig(), dict(values)
+    for section in fields(config):
+        part = getattr(config, section.name)
+        mine = {f.name: left.pop(f.name) for f in fields(part) if f.name in left}
+        if mine:
+            config = replace(config, **{section.name: replace(part, **mine)})
+    if left:
+        raise TypeError(f"no config section has {', '.join(left)}")
+    return config

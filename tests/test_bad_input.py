@@ -89,11 +89,10 @@ def test_non_finite_config_numbers_are_refused(tmp_path, text, key):
 
 
 def test_a_non_finite_round_length_is_refused(tmp_path):
-    from game.app import load_round_settings
     from game.config import ConfigError, load_config
     path = config_file(tmp_path, "ui:\n  round_seconds: .nan\n")
     with pytest.raises(ConfigError, match=rf"^{path}: ui.round_seconds must be a finite number"):
-        load_round_settings(load_config(path), path)
+        load_config(path)
 
 
 @pytest.mark.parametrize("flag", ["--round-seconds", "--threshold"])
@@ -126,7 +125,5 @@ def test_a_misspelt_config_section_is_refused(tmp_path):
 
 
 def test_the_shipped_config_has_only_known_sections():
-    from game.app import load_round_settings
-    from game.config import load_config
-    path = REPO / "configs" / "game.yaml"
-    load_round_settings(load_config(path), path)
+    from game.config import GameConfig, load_config
+    assert load_config(REPO / "configs" / "game.yaml") == GameConfig()   # and it says the defaults

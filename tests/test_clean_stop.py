@@ -44,7 +44,7 @@ def test_sigint_in_the_window_stops_cleanly(tmp_path, random_checkpoint, videos_
 def test_a_killed_saves_temporary_files_are_removed_at_the_next_start(tmp_path, monkeypatch):
     import pygame
 
-    from game.app import App, RoundSettings
+    from game.app import App
     from tests.test_game_flow import FakeHost
 
     config = tmp_path / "config"
@@ -58,7 +58,7 @@ def test_a_killed_saves_temporary_files_are_removed_at_the_next_start(tmp_path, 
     fresh = config / "settings.json.zz.tmp"   # another copy of the game saving right now
     fresh.write_text("{}", encoding="utf-8")
     pygame.font.init()
-    App(FakeHost(), RoundSettings())
+    App(FakeHost())
     assert not any(p.exists() for p in stale) and fresh.exists()
 
 

@@ -238,22 +238,21 @@ def test_an_engine_closes_only_the_finder_it_made(model, monkeypatch):
 
 
 def test_host_lends_one_finder_to_each_engine_and_closes_it_once(model, tmp_path, monkeypatch):
-    from game.app import EngineHost
+    from game.host import EngineHost
 
     folder = tmp_path / "frames"
     folder.mkdir()
     for i in range(4):
         cv2.imwrite(str(folder / f"{i:03d}.png"), np.full((48, 64, 3), 90, np.uint8))
     made = []
-    monkeypatch.setattr("game.app.FaceFinder",
+    monkeypatch.setattr("game.host.FaceFinder",
                         lambda *a: made.append(ClosableFinder([[box(4, 4, 24), box(34, 4, 24)]])) or made[-1])
     host = EngineHost(model, GameConfig(), str(folder))
-    host.start_sync(1)
+    assert next(host.run_sync(1)).face_found and host.latest().face_found
     solo = host.engine
-    assert host.step_sync().face_found
-    host.start_sync(2)                           # face-off: a new engine on the same finder
+    faceoff = host.run_sync(2)                   # face-off: a new engine on the same finder
     solo.close()                                 # closing the old engine after the hand-over ...
-    result = host.step_sync()                    # ... leaves the new one working
+    result = next(faceoff)                       # ... leaves the new one working
     assert host.engine is not solo and [p.box is not None for p in result.players] == [True, True]
     assert len(made) == 1 and made[0].closes == 0
     host.close()

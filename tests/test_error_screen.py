@@ -6,7 +6,9 @@ import pygame
 import pytest
 
 from game import engine as engine_module
-from game.app import App, EngineHost, RoundSettings
+from game.app import App
+from game.host import EngineHost
+from tests.conftest import game_config
 from game.config import load_config
 from game.errors import log_dir
 from game.flow import Phase
@@ -57,7 +59,7 @@ def test_a_processing_error_shows_a_translated_screen_logs_the_traceback_and_ret
     pygame.font.init()
     model, _ = load_model(random_checkpoint)
     host = EngineHost(model, load_config(None), str(videos_dir / "smile_transition_a.mp4"))
-    app = App(host, RoundSettings(round_seconds=5.0, face_missing_s=5.0, countdown_s=1), calibration_s=0.5)
+    app = App(host, game_config(round_seconds=5.0, face_missing_s=5.0, countdown_s=1, calibration_s=0.5))
     real_process, failing = engine_module.Engine.process, [False]
 
     def process(self, frame):

@@ -15,10 +15,11 @@ import pygame
 import pytest
 
 import main
-from game.app import App, EngineHost, RoundSettings, load_round_settings
+from game.app import App
 from game.capture import SourceState, SourceStatus
-from game.config import ConfigError, GameConfig, load_config
-from game.flow import Event, FlowConfig, GameFlow, Outcome, Phase
+from game.config import ConfigError, GameConfig, UiSettings, load_config
+from game.flow import Event, GameFlow, Outcome, Phase
+from game.host import EngineHost
 from game.recording import Plan, select_prompts
 from game.scores import TABLE_SIZE, HighScores, ScoreEntry, shown_seconds
 from game.settings import Settings, SettingsStore, config_dir
@@ -30,8 +31,10 @@ from game.watch import WatchError, WatchPlayer, list_clips
 from model.checkpoint import load_model
 from model.face import FaceBox
 from model.preprocess import Preprocessing
+from tests.conftest import game_config
 
 BOX = FaceBox(100, 60, 120, 120, 0.9)
+CROP = np.full((112, 112, 3), 90, np.uint8)   # the engine's crop of BOX, as a PlayerResult carries it
 PROBS = np.array([0.01, 0.01, 0.01, 0.2, 0.01, 0.01, 0.75], dtype=np.float32)
 
 
@@ -62,7 +65,7 @@ def make_result(clock: Clock, smiles=(0.1,), verdicts=None, faces=None, image=No
         if not face:
             verdict, smile = Verdict.NO_FACE, 0.0
         j = Judgement(verdict, Mode.SIMPLE, smile, smile, PROBS if face else np.zeros(7), Analysis.CALM, face, 0.8)
-        players.append(PlayerResult(BOX if face else None, j))
+        players.append(PlayerResult(BOX if face else None, j, CROP if face else None))
     image = image if image is not None else np.full((120, 160, 3), index[0] % 256, np.uint8)
     return EngineResult(Frame(image, index[0], 0.0, clock()), players, 5.0, 20.0)
 
@@ -78,7 +81,7 @@ def run_for(flow: GameFlow, clock: Clock, seconds: float, dt: float = 1 / 30, **
 
 # --- the state machine --------------------------------------------------------------------
 def test_calibration_takes_the_median_resting_smile_only_while_the_face_is_seen():
-    clock, flow = Clock(), GameFlow(FlowConfig(calibration_seconds=3.0))
+    clock, flow = Clock(), GameFlow(game_config(calibration_s=3.0))
     flow.begin()
     run_for(flow, clock, 2.0, faces=[False])
     assert flow.phase is Phase.CALIBRATE and flow.calibrated_for == 0
@@ -88,7 +91,7 @@ def test_calibration_takes_the_median_resting_smile_only_while_the_face_is_seen(
 
 
 def test_countdown_beeps_each_second_then_go():
-    clock, flow = Clock(), GameFlow(FlowConfig(calibration_seconds=0.5, countdown_seconds=3))
+    clock, flow = Clock(), GameFlow(game_config(calibration_s=0.5, countdown_s=3))
     flow.begin()
     events = run_for(flow, clock, 0.6) + run_for(flow, clock, 3.2)
     assert events.count(Event.BEEP) == 3 and events.count(Event.GO) == 1
@@ -97,14 +100,13 @@ def test_countdown_beeps_each_second_then_go():
 
 def start_round(flow: GameFlow, clock: Clock, players: int = 1) -> None:
     flow.begin(players)
-    run_for(flow, clock, flow.config.calibration_seconds + 0.2, smiles=(0.1,) * players)
-    run_for(flow, clock, flow.config.countdown_seconds + 0.1, smiles=(0.1,) * players)
+    run_for(flow, clock, flow.config.judge.calibration_s + 0.2, smiles=(0.1,) * players)
+    run_for(flow, clock, flow.config.ui.countdown_s + 0.1, smiles=(0.1,) * players)
     assert flow.phase is Phase.PLAYING
 
 
-def quick_config(**kw) -> FlowConfig:
-    return FlowConfig(**{"round_seconds": 10.0, "calibration_seconds": 0.5, "countdown_seconds": 1,
-                         "face_missing_limit": 3.0, **kw})
+def quick_config(**kw) -> GameConfig:
+    return game_config(**{"round_seconds": 10.0, "calibration_s": 0.5, "countdown_s": 1, "face_missing_s": 3.0, **kw})
 
 
 def test_out_ends_the_round_and_the_laugh_peak_is_kept_in_memory():
@@ -123,10 +125,10 @@ def test_out_ends_the_round_and_the_laugh_peak_is_kept_in_memory():
     clock.t += 0.1
     flow.update(clock(), make_result(clock, (0.90,), [Verdict.OUT]))
     track = flow.tracks[0]
-    assert track.peak == pytest.approx(0.97) and track.peak_frame is laugh and track.peak_box == BOX
+    assert track.peak == pytest.approx(0.97) and track.peak_frame is laugh and track.peak_crop is CROP
     flow.advance()
     assert flow.phase is Phase.LAUGH             # not before the flash has played
-    run_for(flow, clock, flow.config.laugh_flash_seconds)
+    run_for(flow, clock, flow.config.ui.laugh_flash_s)
     flow.advance()
     assert flow.phase is Phase.RESULTS
     flow.to_title()
@@ -134,7 +136,7 @@ def test_out_ends_the_round_and_the_laugh_peak_is_kept_in_memory():
 
 
 def test_no_face_holds_the_timer_and_hiding_too_long_loses():
-    clock, flow = Clock(), GameFlow(quick_config(face_missing_limit=3.0))
+    clock, flow = Clock(), GameFlow(quick_config(face_missing_s=3.0))
     start_round(flow, clock)
     run_for(flow, clock, 1.0)
     held = flow.elapsed
@@ -148,11 +150,11 @@ def test_no_face_holds_the_timer_and_hiding_too_long_loses():
 
 
 def test_surviving_the_round_wins():
-    clock, flow = Clock(), GameFlow(quick_config(round_seconds=3.0))
+    clock, flow = Clock(), GameFlow(quick_config(round_seconds=5.0))
     start_round(flow, clock)
-    events = run_for(flow, clock, 3.2, smiles=(0.5,))
+    events = run_for(flow, clock, 5.2, smiles=(0.5,))
     assert flow.phase is Phase.RESULTS and flow.result.outcome is Outcome.SURVIVED
-    assert Event.WIN in events and flow.result.seconds == 3.0
+    assert Event.WIN in events and flow.result.seconds == 5.0
 
 
 def test_stale_engine_and_pause_hold_the_timer():
@@ -185,9 +187,9 @@ def test_face_off_first_to_laugh_loses():
 
 
 def test_practice_never_ends():
-    clock, flow = Clock(), GameFlow(quick_config(round_seconds=1.0, face_missing_limit=1.0))
+    clock, flow = Clock(), GameFlow(quick_config(round_seconds=5.0, face_missing_s=1.0))
     flow.begin_practice()
-    run_for(flow, clock, 2.0, smiles=(0.9,), verdicts=[Verdict.OUT])
+    run_for(flow, clock, 6.0, smiles=(0.9,), verdicts=[Verdict.OUT])
     run_for(flow, clock, 2.0, faces=[False])
     assert flow.phase is Phase.PLAYING and flow.result is None
 
@@ -362,8 +364,8 @@ class RecordingSounds:
 
 def make_app(clock: Clock, **kw) -> tuple[App, FakeHost, RecordingSounds]:
     host, sounds = FakeHost(), RecordingSounds()
-    rounds = kw.pop("rounds", RoundSettings(round_seconds=5.0, face_missing_s=2.0, countdown_s=1))
-    app = App(host, rounds, calibration_s=0.5, sounds=sounds, clock=clock, **kw)
+    config = kw.pop("config", game_config(round_seconds=5.0, face_missing_s=2.0, countdown_s=1, calibration_s=0.5))
+    app = App(host, config, sounds=sounds, clock=clock, **kw)
     return app, host, sounds
 
 
@@ -539,16 +541,16 @@ def test_recording_from_the_title_menu_declined_writes_nothing(tmp_path):
 
 
 def test_round_settings_come_from_the_ui_section(tmp_path):
-    assert load_round_settings(GameConfig()) == RoundSettings()
+    assert GameConfig().ui == UiSettings()
     path = tmp_path / "game.yaml"
     path.write_text("ui:\n  round_seconds: 45\n  countdown_s: 5\n")
-    assert load_round_settings(load_config(path), path) == RoundSettings(45.0, 5.0, 5)
+    assert load_config(path).ui == UiSettings(45.0, 5.0, 5)
     path.write_text("ui:\n  round_seconds: 2\n")
     with pytest.raises(ConfigError, match=r"game.yaml: ui.round_seconds = 2 is outside"):
-        load_round_settings(load_config(path), path)
+        load_config(path)
     path.write_text("ui:\n  rounds: 2\n")
     with pytest.raises(ConfigError, match=r"unknown key ui.rounds"):
-        load_round_settings(load_config(path), path)
+        load_config(path)
 
 
 # --- through the real engine --------------------------------------------------------------
@@ -622,7 +624,7 @@ def test_a_round_through_the_real_engine_on_a_clip(random_checkpoint, clip):
     survive a short round at the hardest threshold, get ranked."""
     model, _ = load_model(random_checkpoint)
     host = EngineHost(model, load_config(None), str(clip))
-    app = App(host, RoundSettings(round_seconds=5.0, face_missing_s=5.0, countdown_s=1), calibration_s=0.5,
+    app = App(host, game_config(round_seconds=5.0, face_missing_s=5.0, countdown_s=1, calibration_s=0.5),
               sounds=RecordingSounds())
     app.set_threshold(0.9)
     try:

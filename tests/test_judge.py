@@ -182,6 +182,6 @@ def test_missing_config_and_foreign_sections(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.yaml")
     path = tmp_path / "game.yaml"
-    path.write_text("ui:\n  lang: ko\njudge:\n  threshold: 0.7\n")
+    path.write_text("ui:\n  round_seconds: 45\njudge:\n  threshold: 0.7\n")
     config = load_config(path)
-    assert config.judge.threshold == 0.7 and config.extra == {"ui": {"lang": "ko"}}
+    assert config.judge.threshold == 0.7 and config.ui.round_seconds == 45.0

@@ -6,12 +6,13 @@ import numpy as np
 import pygame
 import pytest
 
-from game.app import RoundSettings
 from game.flow import Event, GameFlow, Outcome, Phase
 from game.types import Verdict
-from model.face import FaceBox
+from model.face import FACE_CROP_SIZE, FaceBox
+from model.preprocess import Preprocessing
 from game.ui import theme
 from game.ui.screens import TITLE_MENU
+from tests.conftest import game_config
 from tests.test_game_flow import (Clock, make_app, make_result, press, private_dirs, quick_config,  # noqa: F401
                                   run_for, tick)
 from tests.test_ui import fonts, near  # noqa: F401
@@ -68,7 +69,7 @@ def test_a_smile_at_go_is_not_out_at_zero_and_not_a_record():
 
 
 def test_calibration_refuses_a_grin_says_so_and_measures_again():
-    clock, flow = Clock(), GameFlow(quick_config(calibration_seconds=1.0, max_baseline=0.5))
+    clock, flow = Clock(), GameFlow(quick_config(calibration_s=1.0, max_baseline=0.5))
     flow.begin()
     events = run_for(flow, clock, 1.2, smiles=(0.95,))
     assert Event.RECALIBRATE in events and Event.CALIBRATED not in events
@@ -342,11 +343,11 @@ class CameraMissingHost:
 
 
 def test_no_camera_opens_a_screen_with_retry_and_a_video_file(texts):
-    from game.app import App, RoundSettings
+    from game.app import App
     from game.sounds import Sounds
 
     clock, host, chosen = Clock(), CameraMissingHost(), []
-    app = App(host, RoundSettings(), clock=clock, choose_file=lambda: chosen.pop() if chosen else None)
+    app = App(host, clock=clock, choose_file=lambda: chosen.pop() if chosen else None)
     app.settings.language = "en"
     assert not app.sounds.started                     # no audio before the source is known
     assert app.connect(1) is False and app.source_problem
@@ -368,10 +369,10 @@ def test_no_camera_opens_a_screen_with_retry_and_a_video_file(texts):
 
 
 def test_a_video_dropped_on_the_no_camera_screen_is_played():
-    from game.app import App, RoundSettings
+    from game.app import App
 
     clock, host = Clock(), CameraMissingHost()
-    app = App(host, RoundSettings(), clock=clock, choose_file=lambda: None)
+    app = App(host, clock=clock, choose_file=lambda: None)
     app.connect(2)
     app.handle_event(pygame.event.Event(pygame.DROPFILE, file="/videos/two_faces.mp4"))
     assert host.attempts[-1] == ("/videos/two_faces.mp4", 2) and not app.source_problem
@@ -591,9 +592,11 @@ def deliver(app, host, clock, smiles, verdicts=None, emotion="neutral", n=1):
         deliver.index += 1
         probs = np.full(7, 0.02, np.float32)
         probs[EMOTIONS.index(emotion)] = 0.88
-        players = [PlayerResult(box, Judgement(v, Mode.SIMPLE, s, s, probs, Analysis.CALM, True, 0.8))
+        image = two_tone(deliver.index % 200)
+        players = [PlayerResult(box, Judgement(v, Mode.SIMPLE, s, s, probs, Analysis.CALM, True, 0.8),
+                                Preprocessing().crop(image, box))
                    for box, s, v in zip((LEFT, RIGHT), smiles, verdicts or [Verdict.SAFE] * len(smiles))]
-        host.result = EngineResult(Frame(two_tone(deliver.index % 200), deliver.index, 0.0, clock()), players, 5, 20)
+        host.result = EngineResult(Frame(image, deliver.index, 0.0, clock()), players, 5, 20)
         app.step(clock())
         app.draw(clock())
 
@@ -612,19 +615,19 @@ def laugh_round(app, host, clock, players=1):
     deliver(app, host, clock, (0.3,) * players, emotion="surprise", n=60)
     out = [Verdict.OUT] + [Verdict.SAFE] * (players - 1)
     deliver(app, host, clock, (0.95, 0.3)[:players], out, emotion="happy", n=50)   # the OUT flash (1.2 s)
-    assert app.flow.phase is Phase.LAUGH and app.flow.phase_time > app.flow.config.laugh_flash_seconds
+    assert app.flow.phase is Phase.LAUGH and app.flow.phase_time > app.flow.config.ui.laugh_flash_s
 
 
 def test_the_laugh_replay_keeps_the_last_seconds_in_memory_and_loops_them_slowed(tmp_path):
     clock = Clock()
-    app, host, _ = make_app(clock, rounds=RoundSettings(30.0, 5.0, 1))
+    app, host, _ = make_app(clock, config=game_config(round_seconds=30.0, face_missing_s=5.0, countdown_s=1, calibration_s=0.5))
     laugh_round(app, host, clock)
     flow, track = app.flow, app.flow.tracks[0]
     out_at = flow.result.seconds
     times = [t for t, _ in track.replay]
-    assert times[0] >= out_at - flow.config.replay_seconds - 0.05 and times[0] <= out_at - 2.9
+    assert times[0] >= out_at - flow.config.ui.replay_s - 0.05 and times[0] <= out_at - 2.9
     assert times[-1] > out_at + 1.0                                    # the laugh after OUT too
-    assert all(crop.shape == (160, 160, 3) for _, crop in track.replay)
+    assert all(crop.shape == (FACE_CROP_SIZE, FACE_CROP_SIZE, 3) for _, crop in track.replay)   # the engine's
     assert len(track.curve) > 100 and track.curve[-1][2] == 3           # happy at the end
     assert not (tmp_path / "pictures").exists()                         # memory only
     # Slowed: half a second of replay per second of screen time, looping over the kept span.
@@ -645,7 +648,7 @@ def test_the_replay_curve_shows_threshold_out_mark_and_emotion_bands():
     from game.ui.widgets import SmileCurve
 
     clock = Clock()
-    app, host, _ = make_app(clock, rounds=RoundSettings(30.0, 5.0, 1))
+    app, host, _ = make_app(clock, config=game_config(round_seconds=30.0, face_missing_s=5.0, countdown_s=1, calibration_s=0.5))
     laugh_round(app, host, clock)
     curve, flow = app.screens.curve, app.flow
     span = app.screens._curve_span(flow)
@@ -671,7 +674,7 @@ def test_the_replay_is_saved_as_a_gif_only_when_the_player_asks(tmp_path):
     from PIL import Image
 
     clock = Clock()
-    app, host, _ = make_app(clock, rounds=RoundSettings(30.0, 5.0, 1))
+    app, host, _ = make_app(clock, config=game_config(round_seconds=30.0, face_missing_s=5.0, countdown_s=1, calibration_s=0.5))
     laugh_round(app, host, clock)
     pictures = tmp_path / "pictures" / "utcham"
     assert not pictures.exists()
@@ -679,7 +682,7 @@ def test_the_replay_is_saved_as_a_gif_only_when_the_player_asks(tmp_path):
     saved = sorted(pictures.glob("*.gif"))
     assert len(saved) == 1 and str(saved[0]) in app.laugh_note
     gif = Image.open(saved[0])
-    assert gif.n_frames == len(app.flow.tracks[0].replay) and gif.size == (160, 160)
+    assert gif.n_frames == len(app.flow.tracks[0].replay) and gif.size == (FACE_CROP_SIZE, FACE_CROP_SIZE)
     assert abs(gif.info["duration"] - 1000 / 30 / 0.5) <= 10   # slowed like on screen (GIF counts in 1/100 s)
 
 
@@ -687,7 +690,7 @@ def test_face_off_replays_both_faces_side_by_side_at_the_first_laugh(tmp_path):
     from PIL import Image
 
     clock = Clock()
-    app, host, _ = make_app(clock, rounds=RoundSettings(30.0, 5.0, 1))
+    app, host, _ = make_app(clock, config=game_config(round_seconds=30.0, face_missing_s=5.0, countdown_s=1, calibration_s=0.5))
     laugh_round(app, host, clock, players=2)
     assert app.flow.result.losers == (0,)
     p1, p2 = app.flow.tracks
@@ -700,4 +703,4 @@ def test_face_off_replays_both_faces_side_by_side_at_the_first_laugh(tmp_path):
         assert (np.median(block[..., 0]) > np.median(block[..., 2])) == red
     press(app, pygame.K_g)
     gif = Image.open(next((tmp_path / "pictures" / "utcham").glob("*.gif")))
-    assert gif.size == (320, 160)
+    assert gif.size == (2 * FACE_CROP_SIZE, FACE_CROP_SIZE)

@@ -230,8 +230,9 @@ def engine_result(index: int, t: float, box: FaceBox | None) -> EngineResult:
     image = np.zeros((240, 320, 3), np.uint8)
     image[60:180, 100:220] = 200   # the "face"
     judgement = Judgement(Verdict.SAFE, Mode.SIMPLE, 0.0, 0.0, np.zeros(7), Analysis.CALM, True, 0.8)
+    crop = None if box is None else Preprocessing().crop(image, box)   # the engine's crop of its face
     # captured at its source time: the screen times clips on the capture clock
-    return EngineResult(Frame(image, index, t, t), [PlayerResult(box, judgement)], 1.0, 1.0)
+    return EngineResult(Frame(image, index, t, t), [PlayerResult(box, judgement, crop)], 1.0, 1.0)
 
 
 @pytest.fixture(scope="module")

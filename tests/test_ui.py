@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pytest
 
-from game.flow import FlowConfig, GameFlow, Outcome, Phase, RoundResult
+from game.flow import GameFlow, Outcome, Phase, RoundResult
 from game.i18n import EMOTION_DISPLAY_ORDER, STRINGS, _ANALYSIS, analysis_lines, emotion_name, text
 from game.scores import ScoreEntry
 from game.settings import Settings
@@ -16,7 +16,9 @@ from game.ui.screens import SCORE_ROW0_Y, SCORE_ROW_H, SCORE_TABLE, Screens, Scr
 from game.ui.theme import Fonts
 from game.ui.widgets import EmotionBars, SmileGauge, ThresholdSlider, VerdictBanner
 from model.face import FaceBox
+from model.preprocess import Preprocessing
 from model.labels import EMOTIONS, HAPPY, NEUTRAL
+from tests.conftest import game_config
 
 MOCKUP_PROBS = np.array([0.0003, 0.0032, 0.0, 0.8811, 0.0005, 0.0002, 0.0547])
 
@@ -202,7 +204,7 @@ def test_every_string_and_analysis_exists_in_both_languages():
 
 # --- whole screens ------------------------------------------------------------------------
 def playing_flow(players=1, phase=Phase.PLAYING) -> GameFlow:
-    flow = GameFlow(FlowConfig(round_seconds=30), players)
+    flow = GameFlow(game_config(round_seconds=30.0), players)
     flow.phase, flow.phase_time, flow.elapsed, flow.faces_ok = phase, 5.0, 12.4, True
     return flow
 
@@ -289,7 +291,7 @@ def test_title_calibration_laugh_and_results_screens_draw(screens):
     flow.phase, flow.phase_time = Phase.LAUGH, 5.0
     flow.result = RoundResult(Outcome.LAUGHED, (0,), 12.4, 1)
     track = flow.tracks[0]
-    track.peak, track.peak_frame, track.peak_box = 0.93, face_image(), BOX
+    track.peak, track.peak_frame, track.peak_crop = 0.93, face_image(), Preprocessing().crop(face_image(), BOX)
     screens.draw(surface, ScreenState(flow, Settings(), result))
     replay = screens.replay_views(1, False)[0][1]
     assert near(surface, replay, (0, 200, 200), tol=10) > 10_000   # the peak face, with no replay kept

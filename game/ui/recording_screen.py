@@ -7,8 +7,9 @@ on one player, and each frame passes it the events, the engine's newest result a
 surface::
 
     screen.handle_event(event)          # True when the screen used the event
-    screen.update(host.latest())        # records from the engine's tracked face
-    screen.draw(surface, host.latest(), lang, mirror=host.live, note=source_note)
+    result = host.latest()              # once per tick: recorded and drawn alike
+    screen.update(result)               # records the engine's crop of its tracked face
+    screen.draw(surface, result, lang, mirror=host.live, note=source_note)
     if screen.finished: screen.close(); back to the title
 
 Nothing is written before the player presses Enter on the consent page.
@@ -54,7 +55,8 @@ class RecordingScreen:
 
     def __init__(self, fonts: Fonts, store: RecordingStore, preprocessing: Preprocessing, player: str = "",
                  plan: Plan = Plan(), clip_seconds: float = 2.0, source: str = "camera"):
-        """preprocessing: the model checkpoint's (clips are cut as the game cuts faces);
+        """preprocessing: the model checkpoint's, with which the engine cut the faces (named in the
+        session file);
         source: what the engine reads (named in the session file)."""
         self.fonts, self.store, self.preprocessing, self.source = fonts, store, preprocessing, source
         self.plan, self.clip_seconds = plan, clip_seconds
@@ -142,9 +144,8 @@ class RecordingScreen:
             self._t0 = result.frame.t_capture
         if self.stage is not Stage.RECORDING:
             return
-        box = result.box
-        self.face_missing = box is None
-        crop = None if box is None else self.preprocessing.crop(result.frame.image, box)
+        crop = result.players[0].crop
+        self.face_missing = crop is None
         try:
             self.guided.feed(result.frame.t_capture - self._t0, crop)
         except (RecordingError, OSError) as exc:

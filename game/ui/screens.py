@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pygame
 
-from model.face import square_crop
 
-from game.flow import REPLAY_CROP, REPLAY_MARGIN, GameFlow, Outcome, Phase
+from game.config import UiSettings
+from game.flow import GameFlow, Outcome, Phase
 from game.i18n import text
 from game.scores import ScoreEntry, shown_peak, shown_seconds
 from game.settings import Settings
@@ -101,8 +101,8 @@ class PlayLayout:
 class Screens:
     """Draws whichever screen the flow's phase calls for, plus the overlays (pause, toast, help)."""
 
-    def __init__(self, fonts: Fonts):
-        self.fonts = fonts
+    def __init__(self, fonts: Fonts, threshold_step: float = UiSettings().threshold_step):
+        self.fonts, self.threshold_step = fonts, threshold_step
         self.chip = Chip(fonts)
         self.stats = StatsReadout((W - 24, 22), fonts)
         self._layouts: dict[tuple[int, bool], PlayLayout] = {}
@@ -135,7 +135,7 @@ class Screens:
             gauge=gauge, verdict=VerdictBanner(pygame.Rect(x, 232, w, 104), f),
             emotions=EmotionBars(pygame.Rect(x, 392, w, 210), f),
             analysis=AnalysisLine(pygame.Rect(x, 616, w, 72), f), titles=((x, 88), (x, 356)))
-        slider = ThresholdSlider(pygame.Rect(x, 182, w, 34), gauge.bar, f)
+        slider = ThresholdSlider(pygame.Rect(x, 182, w, 34), gauge.bar, f, step=self.threshold_step)
         if watching:
             watch, camera = pygame.Rect(24, 72, 640, 360), pygame.Rect(24, 444, 320, 252)
             timer_panel = pygame.Rect(356, 444, 308, 252)
@@ -174,7 +174,7 @@ class Screens:
         # The slider's own scale: its track (0.5–0.9) spans the row minus the value text.
         track_w = row.w - 80
         scale = pygame.Rect(row.x - round(track_w * 1.25), row.y, round(track_w / 0.4), row.h)
-        slider = ThresholdSlider(row, scale, f, show_label=False)
+        slider = ThresholdSlider(row, scale, f, show_label=False, step=self.threshold_step)
         return PlayLayout(CameraView(camera, f), timer, timer_panel, slider, panels,
                           CameraView(watch, f) if watch else None, None, label)
 
@@ -202,7 +202,7 @@ class Screens:
         elif phase in (Phase.COUNTDOWN, Phase.PLAYING):
             self.draw_play(surface, state)
         elif phase is Phase.LAUGH:
-            if state.flow.phase_time < state.flow.config.laugh_flash_seconds:
+            if state.flow.phase_time < state.flow.config.ui.laugh_flash_s:
                 self.draw_play(surface, state)
                 self.draw_out_flash(surface, state)
             else:
@@ -303,7 +303,7 @@ class Screens:
         bar = pygame.Rect(box.x + 28, box.bottom - 22, box.w - 56, 10)
         pygame.draw.rect(surface, theme.TRACK, bar, border_radius=5)
         done = bar.copy()
-        done.w = round(bar.w * min(1.0, flow.calibrated_for / flow.config.calibration_seconds))
+        done.w = round(bar.w * min(1.0, flow.calibrated_for / flow.config.judge.calibration_s))
         if done.w:
             pygame.draw.rect(surface, theme.SAFE_GREEN, done, border_radius=5)
         readings = []
@@ -354,7 +354,7 @@ class Screens:
                 self._draw_player(surface, layout.panels[slot], player, judgement, state, judging)
         panel(surface, layout.timer_panel)
         holding = flow.phase is Phase.PLAYING and (not flow.faces_ok or flow.paused)
-        layout.timer.draw(surface, flow.elapsed, None if flow.practice else flow.config.round_seconds, lang, holding)
+        layout.timer.draw(surface, flow.elapsed, None if flow.practice else flow.config.ui.round_seconds, lang, holding)
         if flow.players == 1:
             small = self.fonts.get(16)
             if flow.practice:
@@ -440,7 +440,7 @@ class Screens:
     def draw_out_flash(self, surface: pygame.Surface, state: ScreenState) -> None:
         t = state.flow.phase_time
         veil = pygame.Surface((W, H), pygame.SRCALPHA)
-        veil.fill((*theme.OUT_RED, int(150 * max(0.0, 1 - t / state.flow.config.laugh_flash_seconds)) + 40))
+        veil.fill((*theme.OUT_RED, int(150 * max(0.0, 1 - t / state.flow.config.ui.laugh_flash_s)) + 40))
         surface.blit(veil, (0, 0))
         size = int(200 + 60 * min(1.0, t * 4))
         font = self.fonts.get(size, bold=True)
@@ -458,19 +458,17 @@ class Screens:
     @staticmethod
     def replay_time(flow: GameFlow) -> float:
         """The round time the replay shows now: the kept seconds before OUT and the OUT flash,
-        looped, at flow.config.replay_speed."""
+        looped, at flow.config.ui.replay_speed."""
         kept = [t for track in flow.tracks for t, _ in track.replay[:1] + track.replay[-1:]]
         if not kept:
             return flow.result.seconds
         start, end = min(kept), max(kept)
-        played = max(0.0, flow.phase_time - flow.config.laugh_flash_seconds) * flow.config.replay_speed
+        played = max(0.0, flow.phase_time - flow.config.ui.laugh_flash_s) * flow.config.ui.replay_speed
         return start + (played % max(end - start, 1e-3)) if end > start else start
 
     def _replay_face(self, track, t: float) -> np.ndarray | None:
         face = track.replay_at(t)
-        if face is None and track.peak_frame is not None and track.peak_box is not None:
-            face = square_crop(track.peak_frame, track.peak_box, REPLAY_MARGIN, REPLAY_CROP)
-        return face
+        return track.peak_crop if face is None else face
 
     def _blit_face(self, surface: pygame.Surface, face: np.ndarray | None, rect: pygame.Rect, mirror: bool,
                    colour) -> None:
@@ -522,7 +520,7 @@ class Screens:
                   theme.TEXT, (card.centerx, card.y + 60), "center")
         draw_text(surface, self.fonts.get(30), text(lang, "laugh_time", seconds=shown_seconds(flow.result.seconds)),
                   theme.ACCENT, (card.centerx, card.y + 116), "center")
-        draw_text(surface, self.fonts.get(20), text(lang, "replay_caption", speed=flow.config.replay_speed,
+        draw_text(surface, self.fonts.get(20), text(lang, "replay_caption", speed=flow.config.ui.replay_speed,
                                                     at=t), theme.TEXT_DIM, (card.centerx, card.y + 170), "center")
         small = self.fonts.get(17)
         note = state.laugh_note or text(lang, "laugh_private")
@@ -561,7 +559,7 @@ class Screens:
         panel(surface, table)
         title = draw_text(surface, self.fonts.get(26, bold=True), text(lang, "scores_title"), theme.ACCENT,
                           (table.x + 28, table.y + 14))
-        draw_text(surface, self.fonts.get(20), text(lang, "scores_round", seconds=state.flow.config.round_seconds),
+        draw_text(surface, self.fonts.get(20), text(lang, "scores_round", seconds=state.flow.config.ui.round_seconds),
                   theme.TEXT_DIM, (title.right + 14, title.bottom - 4), "bottomleft")
         result = state.flow.result
         if state.new_rank is not None:
@@ -619,10 +617,7 @@ class Screens:
             track = flow.tracks[player]
             face_rect = pygame.Rect(0, 0, 220, 220)
             face_rect.midtop = (card.centerx, card.y + 72)
-            face = None
-            if track.peak_frame is not None and track.peak_box is not None:
-                face = square_crop(track.peak_frame, track.peak_box, REPLAY_MARGIN, face_rect.w)
-            self._blit_face(surface, face, face_rect, state.mirror, colour)
+            self._blit_face(surface, track.peak_crop, face_rect, state.mirror, colour)
             draw_text(surface, self.fonts.get(26, bold=True), text(lang, "laugh_peak", peak=shown_peak(track.peak)),
                       theme.TEXT, (card.centerx, card.bottom - 56), "center")
             if result is not None:

@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 
 from game.i18n import EMOTION_DISPLAY_ORDER, analysis_lines, emotion_name, text
-from game.settings import THRESHOLD_MAX, THRESHOLD_MIN, THRESHOLD_STEP, snap_threshold
+from game.config import THRESHOLD_RANGE, UiSettings, snap_threshold
 from game.types import Judgement, Verdict
 from model.labels import EMOTIONS
 from game.ui import theme
@@ -56,11 +56,12 @@ class SmileGauge:
 
 
 class ThresholdSlider:
-    """The threshold (0.5–0.9, 0.05 steps) on the same 0..1 x scale as its gauge: click or drag."""
+    """The threshold (0.5–0.9, in ``step``s) on the same 0..1 x scale as its gauge: click or drag."""
 
-    def __init__(self, rect: pygame.Rect, scale: pygame.Rect, fonts: Fonts, show_label: bool = True):
+    def __init__(self, rect: pygame.Rect, scale: pygame.Rect, fonts: Fonts, show_label: bool = True,
+                 step: float = UiSettings().threshold_step):
         self.rect, self.scale, self.fonts = pygame.Rect(rect), pygame.Rect(scale), fonts
-        self.show_label = show_label
+        self.show_label, self.step = show_label, step
         self.dragging = False
 
     def x_at(self, value: float) -> int:
@@ -68,11 +69,11 @@ class ThresholdSlider:
 
     @property
     def track(self) -> pygame.Rect:
-        x0, x1 = self.x_at(THRESHOLD_MIN), self.x_at(THRESHOLD_MAX)
+        x0, x1 = (self.x_at(v) for v in THRESHOLD_RANGE)
         return pygame.Rect(x0, self.rect.centery - 3, x1 - x0, 6)
 
     def value_at(self, x: int) -> float:
-        return snap_threshold((x - self.scale.x) / self.scale.w)
+        return snap_threshold((x - self.scale.x) / self.scale.w, self.step)
 
     def handle(self, event: pygame.event.Event) -> float | None:
         """-> the new threshold when the event moved the slider, else None."""
@@ -93,9 +94,9 @@ class ThresholdSlider:
                       (self.scale.x, self.rect.centery), "midleft")
         track = self.track
         pygame.draw.rect(surface, theme.TRACK, track, border_radius=3)
-        steps = round((THRESHOLD_MAX - THRESHOLD_MIN) / THRESHOLD_STEP)
-        for i in range(steps + 1):
-            x = self.x_at(THRESHOLD_MIN + i * THRESHOLD_STEP)
+        lo, hi = THRESHOLD_RANGE
+        for i in range(round((hi - lo) / self.step) + 1):
+            x = self.x_at(lo + i * self.step)
             tall = 8 if i % 2 == 0 else 4
             pygame.draw.line(surface, theme.TEXT_DIM, (x, track.bottom + 3), (x, track.bottom + 3 + tall))
         hx = self.x_at(threshold)
