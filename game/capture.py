@@ -344,3 +344,25 @@ class CaptureThread(threading.Thread):
                 continue
             self._report(SourceStatus.RUNNING, f"{self.source.name} reconnected")
             return True
+
+
+def capture_frames(source: FrameSource, settings: SourceSettings,
+                   on_state: Callable[[SourceState], None] | None = None) -> Iterator[Frame]:
+    """Frames read on a CaptureThread, for a caller without the engine (recording): every
+    frame of a file, in order; the newest frames of a camera, which the thread reopens when it
+    is lost. SourceError when the source fails mid-way."""
+    slot: LatestSlot[Frame] = LatestSlot(drop=source.live)
+    capture = CaptureThread(source, slot, settings, realtime=False, on_state=on_state)
+    capture.start()
+    try:
+        while True:
+            frame = slot.get(timeout=0.5)
+            if frame is not None:
+                yield frame
+            elif slot.finished:
+                break
+    finally:
+        capture.stop()
+        capture.join(1.0)
+    if capture.state.status is SourceStatus.FAILED:
+        raise SourceError(capture.state.message)

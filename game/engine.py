@@ -12,34 +12,22 @@ import time
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Callable, Iterator
 
-import numpy as np
 import torch
 
 from game.capture import CaptureThread, FrameSource, LatestSlot, SourceState, SourceStatus, frames_in_order
 from game.config import ConfigError, GameConfig
 from game.inference import InferenceThread, PlayerModels, configure_torch_threads, resolve_runtime
 from game.judge import Judge
-from game.tracker import FaceFinder, PlayerTracker
+from game.tracker import FaceFinder, Finder, PlayerFaces
 from game.types import EngineResult, Frame, PlayerResult
 from model.checkpoint import load_model, pick_device
-from model.face import FaceBox
 from model.network import SmileEmotionNet
 
 
 def _ms(start: float, end: float) -> float:
     return (end - start) * 1000.0
-
-
-class Finder(Protocol):
-    """What the engine needs from a face detector (FaceFinder, or a stub in tests)."""
-
-    def find(self, rgb: np.ndarray) -> list[FaceBox]: ...
-
-    def crop(self, rgb: np.ndarray, box: FaceBox) -> np.ndarray: ...
-
-    def close(self) -> None: ...
 
 
 class Engine:
@@ -50,7 +38,7 @@ class Engine:
         # A finder handed in is borrowed (its owner closes it); one made here is closed by close().
         self._owns_finder = finder is None
         self.finder = finder if finder is not None else FaceFinder(model.config.preprocessing, config.tracking)
-        self.tracker = PlayerTracker(players, config.tracking)
+        self.faces = PlayerFaces(self.finder, players, config.tracking)
         self.models = PlayerModels(model, players, device, config.inference.runtime, config.inference.tta_flip)
         self.judges = [Judge(config.judge, config.smoothing, config.analysis) for _ in range(players)]
         self._latest: EngineResult | None = None
@@ -62,15 +50,15 @@ class Engine:
     def process(self, frame: Frame) -> EngineResult:
         """Detect, track, crop, run each player's model window, judge."""
         t0 = time.perf_counter()
-        boxes = self.finder.find(frame.image)
+        boxes = self.faces.find(frame.image)
         t1 = time.perf_counter()
-        faces = self.tracker.update(boxes)
-        crops = [None if box is None else self.finder.crop(frame.image, box) for box in faces]
+        faces = self.faces.follow(frame.image, boxes)
+        crops = [crop for _, crop in faces]
         t2 = time.perf_counter()
         predictions = self.models.push_many(crops)   # one backbone call for every player's face
         t3 = time.perf_counter()
         players = []
-        for judge, box, crop, pred in zip(self.judges, faces, crops, predictions):
+        for judge, (box, crop), pred in zip(self.judges, faces, predictions):
             judgement = judge.no_face() if pred is None else judge.judge(pred.smile, pred.emotion_probs,
                                                                          frame.t_source)
             players.append(PlayerResult(box, judgement, crop))
@@ -83,7 +71,7 @@ class Engine:
 
     def reset(self) -> None:
         """Forget every track, model window and judge state (new round, new source)."""
-        self.tracker.reset()
+        self.faces.reset()
         for player, judge in enumerate(self.judges):
             self.models.reset(player)
             judge.reset()

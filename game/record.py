@@ -26,11 +26,11 @@ from contextlib import closing  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable  # noqa: E402
 
-from game.capture import SourceError, SourceState, SourceStatus, open_source  # noqa: E402
+from game.capture import SourceError, SourceState, SourceStatus, capture_frames, open_source  # noqa: E402
 from game.config import ConfigError, load_config  # noqa: E402
 from game.recording import (PROMPTS, Consent, FaceTrack, GuidedRecording, Plan, Progress,  # noqa: E402
                             RecordingError, RecordingStore, Session, check_player, consent_text,
-                            crop_preprocessing, now_iso, read_frames, record_guided, recordings_dir,
+                            crop_preprocessing, now_iso, record_guided, recordings_dir,
                             select_prompts)
 from game.settings import remove_stale_temporary_files  # noqa: E402
 from model.checkpoint import CheckpointError  # noqa: E402
@@ -164,7 +164,7 @@ def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> i
     interrupted, failed = False, None
     previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
-        with closing(read_frames(source, config.source, report_source)) as frames:
+        with closing(capture_frames(source, config.source, report_source)) as frames:
             record_guided(frames, track, guided, on_progress)
     except KeyboardInterrupt:
         interrupted = True

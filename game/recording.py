@@ -28,16 +28,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
 import cv2
 import numpy as np
 
-from game.capture import CaptureThread, FrameSource, LatestSlot, SourceError, SourceState, SourceStatus
-from game.config import SourceSettings, TrackingSettings
+from game.config import TrackingSettings
 from game.i18n import text
 from game.settings import data_dir, stale_temporary_files, write_json_atomic
-from game.tracker import FaceFinder, PlayerTracker
+from game.tracker import FaceFinder, PlayerFaces
 from game.types import Frame
 from model.checkpoint import read_checkpoint
 from model.data.errors import DatasetError
@@ -562,45 +561,19 @@ class GuidedRecording:
 
 
 # ---------------------------------------------------------------- frames and faces
-class FaceTrack:
-    """The engine's face finding and tracking for one player, cropping as the game does."""
+class FaceTrack(PlayerFaces):
+    """The engine's face stages (PlayerFaces) for one player, with a face finder of its own."""
 
     def __init__(self, preprocessing: Preprocessing, tracking: TrackingSettings):
-        self.finder = FaceFinder(preprocessing, tracking)
-        self.tracker = PlayerTracker(1, tracking)
+        super().__init__(FaceFinder(preprocessing, tracking), 1, tracking)
 
     def observe(self, frame: Frame) -> np.ndarray | None:
         """The player's face crop in ``frame`` (None: no face)."""
-        box = self.tracker.update(self.finder.find(frame.image))[0]
-        return None if box is None else self.finder.crop(frame.image, box)
-
-    def reset(self) -> None:
-        """Forget the track (the next frame does not follow the last one)."""
-        self.tracker.reset()
+        ((_, crop),) = self.follow(frame.image, self.find(frame.image))
+        return crop
 
     def close(self) -> None:
         self.finder.close()
-
-
-def read_frames(source: FrameSource, settings: SourceSettings,
-                on_state: Callable[[SourceState], None] | None = None) -> Iterator[Frame]:
-    """Every frame of a file, in order; the newest frames of a camera, which the capture
-    thread reopens when it is lost. SourceError when the source fails mid-way."""
-    slot: LatestSlot[Frame] = LatestSlot(drop=source.live)
-    capture = CaptureThread(source, slot, settings, realtime=False, on_state=on_state)
-    capture.start()
-    try:
-        while True:
-            frame = slot.get(timeout=0.5)
-            if frame is not None:
-                yield frame
-            elif slot.finished:
-                break
-    finally:
-        capture.stop()
-        capture.join(1.0)
-    if capture.state.status is SourceStatus.FAILED:
-        raise SourceError(capture.state.message)
 
 
 def record_guided(frames: Iterable[Frame], track: FaceTrack, guided: GuidedRecording,

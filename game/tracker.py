@@ -11,7 +11,7 @@ import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, Protocol, Sequence
 
 import cv2
 import numpy as np
@@ -118,3 +118,34 @@ class PlayerTracker:
         for i, box in zip(empty, sorted(free[:len(empty)], key=lambda b: b.center[0])):
             self.slots[i] = _Track(box)
         return [t.box if t else None for t in self.slots]
+
+
+class Finder(Protocol):
+    """What finding faces takes (FaceFinder, or a stub in tests)."""
+
+    def find(self, rgb: np.ndarray) -> list[FaceBox]: ...
+
+    def crop(self, rgb: np.ndarray, box: FaceBox) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+class PlayerFaces:
+    """Each player's face in a frame and the model's crop of it: the engine's first stages
+    (game/engine.py), and all that recording a player's face takes (game/recording.py)."""
+
+    def __init__(self, finder: Finder, players: int, settings: TrackingSettings):
+        self.finder, self.tracker = finder, PlayerTracker(players, settings)
+
+    def find(self, rgb: np.ndarray) -> list[FaceBox]:
+        """Every face in the frame (detection)."""
+        return self.finder.find(rgb)
+
+    def follow(self, rgb: np.ndarray, boxes: Sequence[FaceBox]) -> list[tuple[FaceBox | None, np.ndarray | None]]:
+        """(box, crop) of each player among this frame's faces; (None, None): no face."""
+        faces = self.tracker.update(boxes)
+        return [(None, None) if box is None else (box, self.finder.crop(rgb, box)) for box in faces]
+
+    def reset(self) -> None:
+        """Forget the tracks (the next frame does not follow the last one)."""
+        self.tracker.reset()

@@ -21,10 +21,10 @@ import sys  # noqa: E402
 from contextlib import closing  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from game.capture import SourceError, VideoFileSource  # noqa: E402
+from game.capture import SourceError, VideoFileSource, capture_frames  # noqa: E402
 from game.config import SourceSettings, TrackingSettings  # noqa: E402
 from game.recording import (Consent, FaceTrack, Label, RecordingError, RecordingStore, Segment,  # noqa: E402
-                            Session, crop_preprocessing, now_iso, read_frames, record_segments)
+                            Session, crop_preprocessing, now_iso, record_segments)
 from model.checkpoint import CheckpointError  # noqa: E402
 from model.data.errors import DatasetError  # noqa: E402
 
@@ -69,7 +69,7 @@ def build_manifest(videos: Path, out: Path, clip_frames: int = 10, max_clips: in
             consent = Consent(subject, now_iso(), "public sample video, not a player")
             session = Session(store, consent, name, clip_frames, preprocessing)
             try:
-                with closing(read_frames(source, SourceSettings())) as frames:
+                with closing(capture_frames(source, SourceSettings())) as frames:
                     counts = record_segments(frames, track, session, SEGMENTS[name], max_clips)
             finally:
                 clips = session.close()
