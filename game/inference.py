@@ -27,7 +27,7 @@ def usable_cpus() -> int:
 
 def default_torch_threads(cpu_count: int | None = None) -> int:
     """Half the cores, at most 4: capture, decoding and face detection need the rest,
-    and a 64-px MobileNet gains little from more threads."""
+    and a small MobileNet on one or two faces gains little from more threads."""
     return max(1, min(4, (cpu_count or usable_cpus()) // 2))
 
 
@@ -40,7 +40,7 @@ def configure_torch_threads(threads: int = 0) -> int:
 
 def fold_batchnorm(model: SmileEmotionNet) -> SmileEmotionNet:
     """An eval-mode copy with every Conv2d -> BatchNorm2d pair merged into one conv:
-    the same outputs up to float rounding, and the 64-px backbone runs ~40% faster."""
+    the same outputs up to float rounding, and a faster backbone (docs/engine.md measures it)."""
     folded = copy.deepcopy(model).eval()
     for seq in [m for m in folded.modules() if isinstance(m, nn.Sequential)]:
         for i in range(len(seq) - 1):
