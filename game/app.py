@@ -44,6 +44,7 @@ from game.ui import theme  # noqa: E402
 from game.ui.error_screen import ErrorScreen  # noqa: E402
 from game.ui.recording_screen import RecordingScreen  # noqa: E402
 from game.ui.screens import SOURCE_MENU, TITLE_MENU, Screens, ScreenState  # noqa: E402
+from game.ui.window import MOUSE_EVENTS, Window, open_window  # noqa: E402
 from game.watch import WatchError, WatchPlayer  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,8 @@ class App:
         self.screens = Screens(self.fonts, self.ui.threshold_step)
         self.error_screen = ErrorScreen(self.fonts)
         self.failure: tuple[str, Path | None] | None = None   # processing failed: (what, traceback log)
-        self.surface = surface if surface is not None else pygame.Surface(theme.SCREEN_SIZE)
+        self.window = Window(surface)
+        self.surface = self.window.canvas   # every screen is drawn here
         self.sounds = sounds or Sounds(self.settings.sound, start=False)   # opened once the source is known
         self.sounds.enabled = self.settings.sound
         self.flow = GameFlow(config, players)
@@ -178,8 +180,6 @@ class App:
         self._result_times: deque[float] = deque(maxlen=RATE_WINDOW)
         self._result: EngineResult | None = None   # the engine's newest, read once per tick (step)
         self._shown: EngineResult | None = None    # what the screen shows: frozen while paused
-        self._scaled: pygame.Surface | None = None   # the canvas at the window's size (present)
-        self._scaled_for: tuple | None = None
         for problem in problems:
             log.warning("%s", problem)
         if problems:
@@ -298,9 +298,8 @@ class App:
 
     # --- input -----------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
+        event = self.window.on_canvas(event)   # mouse positions on the canvas, whatever the window's size
         if self.failure is not None and event.type != pygame.QUIT:
-            if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
-                event = pygame.event.Event(event.type, {**event.dict, "pos": self.to_canvas(event.pos)})
             choice = self.error_screen.handle_event(event)
             if choice == "retry":
                 self.retry_processing()
@@ -308,8 +307,6 @@ class App:
                 self.running = False
             return
         if self.source_problem and event.type != pygame.QUIT:
-            if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
-                event = pygame.event.Event(event.type, {**event.dict, "pos": self.to_canvas(event.pos)})
             self._source_event(event)
             return
         if self.recording is not None and event.type != pygame.QUIT:
@@ -321,8 +318,8 @@ class App:
             self.open_watch(event.file)
         elif event.type == pygame.KEYDOWN:
             self.handle_key(event.key)
-        elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
-            self._handle_mouse(pygame.event.Event(event.type, {**event.dict, "pos": self.to_canvas(event.pos)}))
+        elif event.type in MOUSE_EVENTS:
+            self._handle_mouse(event)
 
     def _handle_mouse(self, event: pygame.event.Event) -> None:
         if self.flow.phase is Phase.TITLE and event.type != pygame.MOUSEBUTTONUP:
@@ -454,35 +451,6 @@ class App:
             return
         self.settings.fullscreen = not self.settings.fullscreen
         self._settings_changed()
-
-    # --- the window: everything is drawn on one logical canvas, scaled letterboxed to the window
-    def _view(self, window: pygame.Surface) -> pygame.Rect:
-        return theme.fit_rect(self.surface.get_size(), window.get_rect())
-
-    def to_canvas(self, pos: tuple[int, int]) -> tuple[int, int]:
-        """A window position (mouse) on the logical canvas."""
-        window = pygame.display.get_surface() if pygame.display.get_init() else None
-        if window is None or window.get_size() == self.surface.get_size():
-            return pos
-        view = self._view(window)
-        cw, ch = self.surface.get_size()
-        return (round((pos[0] - view.x) * cw / view.w), round((pos[1] - view.y) * ch / view.h))
-
-    def present(self) -> None:
-        """Show the canvas in the window at any size; at the canvas's own size it is a plain copy."""
-        window = pygame.display.get_surface()
-        if window is None:
-            return
-        if window.get_size() == self.surface.get_size():
-            window.blit(self.surface, (0, 0))
-        else:
-            view = self._view(window)
-            if self._scaled is None or self._scaled_for != (window, window.get_size()):
-                self._scaled, self._scaled_for = pygame.Surface(view.size), (window, window.get_size())
-                window.fill((0, 0, 0))   # the letterbox bars: once per window size
-            pygame.transform.smoothscale(self.surface, view.size, self._scaled)
-            window.blit(self._scaled, view)
-        pygame.display.flip()
 
     # --- the clock ---------------------------------------------------------------------------
     def step(self, now: float) -> None:
@@ -616,7 +584,7 @@ class App:
             now = self.clock()
             self.step(now)
             self.draw(now)
-            self.present()
+            self.window.present()
             ticker.tick(self.ui.fps)
 
     def close(self) -> None:
@@ -638,20 +606,6 @@ def add_game_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--screenshot", default=None, metavar="OUT.png",
                        help="render the game screen from --source (practice mode) and save it after --frames")
     group.add_argument("--frames", type=int, default=60, help="with --screenshot: frames to process first")
-
-
-def open_window(fullscreen: bool) -> pygame.Surface:
-    """A resizable window at the canvas's size, or the whole display; App.present scales into it."""
-    if not pygame.display.get_init():
-        pygame.display.init()
-        pygame.display.set_caption("웃참 · 웃음 참기 게임")
-        pygame.display.set_icon(theme.make_icon())
-    if fullscreen:
-        return pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-    current = pygame.display.get_surface()
-    if current is not None and current.get_flags() & pygame.FULLSCREEN:
-        pygame.display.set_mode(theme.SCREEN_SIZE)   # a resizable window would keep the display's size
-    return pygame.display.set_mode(theme.SCREEN_SIZE, pygame.RESIZABLE)
 
 
 def run_game(args: argparse.Namespace) -> int:
@@ -705,7 +659,7 @@ def screenshot(app: App, host: EngineHost, players: int, out: Path, frames: int)
         now = app.clock()
         app.step(now)
         app.draw(now)
-        app.present()
+        app.window.present()
     out.parent.mkdir(parents=True, exist_ok=True)
     pygame.image.save(app.surface, str(out))
     print(f"saved {out} after {done} frames of {host.spec}")

@@ -416,7 +416,7 @@ def test_any_window_size_shows_the_whole_canvas_letterboxed_and_clicks_land(size
     app, host, _ = make_app(clock)
     window = pygame.display.set_mode(size)
     tick(app, host, clock, 0.1)
-    app.present()
+    app.window.present()
     shown = pygame.surfarray.array3d(window).astype(int)
     view = theme.fit_rect(theme.SCREEN_SIZE, window.get_rect())
     assert view.w == size[0] or view.h == size[1]                   # fills one direction
@@ -435,7 +435,7 @@ def test_any_window_size_shows_the_whole_canvas_letterboxed_and_clicks_land(size
 
 
 def test_fullscreen_key_fills_the_display_and_keeps_the_canvas_whole():
-    from game.app import open_window
+    from game.ui.window import open_window
 
     clock = Clock()
     app, host, _ = make_app(clock)
@@ -444,7 +444,7 @@ def test_fullscreen_key_fills_the_display_and_keeps_the_canvas_whole():
     window = pygame.display.get_surface()
     assert app.settings.fullscreen and window.get_flags() & pygame.FULLSCREEN
     tick(app, host, clock, 0.1)
-    app.present()
+    app.window.present()
     view = theme.fit_rect(theme.SCREEN_SIZE, window.get_rect())
     shown = pygame.surfarray.array3d(window)[view.left:view.right, view.top:view.bottom].astype(int)
     expected = pygame.surfarray.array3d(pygame.transform.smoothscale(app.surface, view.size)).astype(int)
