@@ -195,6 +195,18 @@ def test_practice_never_ends():
 
 
 # --- settings and scores ------------------------------------------------------------------
+def test_the_config_threshold_is_where_a_new_player_starts_and_a_saved_choice_is_said(caplog):
+    config = game_config(threshold=0.7, two_stage=True)
+    app, host, _ = make_app(Clock(), config=config)
+    assert (app.settings.threshold, app.settings.two_stage) == (0.7, True) == host.configured[-1]
+    press(app, pygame.K_RIGHT)                                   # the player's own choice, saved ...
+    with caplog.at_level(logging.INFO, logger="game.app"):
+        again, host, _ = make_app(Clock(), config=config)        # ... wins at the next start, and says so
+    assert host.configured[-1] == (0.75, True) and "judge.threshold 0.70" in caplog.text
+    again.choose(threshold=0.62)                                 # --threshold: for this run
+    assert host.configured[-1] == (0.6, True)
+
+
 def test_settings_round_trip_in_the_config_dir(tmp_path):
     store = SettingsStore()
     assert store.path == tmp_path / "config" / "settings.json" == config_dir() / "settings.json"
