@@ -20,7 +20,7 @@ from pathlib import Path
 
 from model.checkpoint import CheckpointError, load_model, pick_device
 from model.data.errors import DatasetError
-from model.train import ConfigError, apply_override, load_config, load_sets, train, validate
+from model.training import ConfigError, apply_override, load_config, load_sets, train, validate
 
 # name -> (what differs from the baseline, overrides)
 VARIANTS: dict[str, tuple[str, list[str]]] = {

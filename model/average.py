@@ -19,7 +19,7 @@ import torch
 
 from model.checkpoint import CheckpointError, load_model, pick_device, save_checkpoint
 from model.data.errors import DatasetError
-from model.train import ConfigError, load_config, recalibrate_batchnorm, training_loader, training_set
+from model.training import ConfigError, load_config, recalibrate_batchnorm, settings, training_loader, training_set
 
 
 def average_weights(paths: list[str | Path]) -> torch.nn.Module:
@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(args.config)
         model = average_weights(args.checkpoints)
-        batches = int(cfg["training"].get("bn_recalibration_batches", 50))
-        device = pick_device(cfg["training"].get("device", "auto"))
+        tcfg, _ = settings(cfg)
+        batches = tcfg.bn_recalibration_batches
+        device = pick_device(tcfg.device)
         loader = training_loader(cfg, model, training_set(cfg, model.config.preprocessing))
         recalibrate_batchnorm(model.to(device), loader, device, batches)
         out = save_checkpoint(args.out, model.eval(), train_config=cfg,

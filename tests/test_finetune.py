@@ -16,7 +16,7 @@ from model.finetune_report import EvalSet, compare
 from model.finetune_report import main as report_main
 from model.network import ModelConfig, SmileEmotionNet
 from model.preprocess import Preprocessing
-from model.train import ConfigError, load_config
+from model.training import ConfigError, load_config
 from model.train import main as train_main
 from scripts.videos_manifest import build_manifest
 from tests.test_data import make_genki

@@ -2,6 +2,7 @@
 import csv
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,8 @@ import torch
 import yaml
 
 from model.checkpoint import load_model
-from model.train import ConfigError, apply_override, build_model, load_config, main, training_loader, training_set
+from model.train import main
+from model.training import ConfigError, apply_override, build_model, load_config, training_loader, training_set
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -208,7 +210,7 @@ def test_teacher_softens_the_labels_a_face_has_and_no_others():
     from model.evaluate import evaluate
     from model.network import ModelConfig
     from model.preprocess import Preprocessing
-    from model.train import taught
+    from model.training import taught
     from tests.conftest import responsive_model
 
     rng = np.random.default_rng(0)
@@ -317,7 +319,7 @@ def test_resume_refuses_changed_settings_but_takes_overrides_on_both_sides(tiny,
 
 
 def test_an_interrupted_run_resumed_trains_exactly_as_the_uninterrupted_one(tiny, monkeypatch, capsys):
-    import model.train as trainer
+    import model.training as trainer
 
     config = tiny_config(tiny, epochs=2)
     assert main(["--config", str(config), f"training.out_dir={tiny / 'straight'}"]) == 0
@@ -346,3 +348,15 @@ def test_a_checkpoint_write_cut_short_by_a_kill_leaves_no_temp_file_after_the_ne
     (tiny / "run" / "last.pt.k2j4.tmp").write_bytes(b"half a checkpoint")
     assert main(["--config", str(config)]) == 0
     assert not list((tiny / "run").glob("*.tmp"))
+
+
+@pytest.mark.parametrize("override, message", [
+    ("training.epocs=3", "training: unknown setting(s) epocs"),
+    ("training.lr=.nan", "training.lr must be a finite number"),
+    ("data.still_views=two", "data.still_views must be a number, got 'two'"),
+    ("data.epoch_samples=1.5", "data.epoch_samples must be a whole number"),
+    ("trainig={epochs: 3}", "unknown section(s) trainig"),
+])
+def test_a_misspelt_or_non_finite_setting_is_named_with_the_file(override, message):
+    with pytest.raises(ConfigError, match=r"pretrain\.yaml: " + re.escape(message)):
+        load_config(ROOT / "configs" / "pretrain.yaml", [override])
