@@ -68,7 +68,7 @@ def responsive_model(config=None, seed: int = 0):
     Here the running statistics are measured on random images first, by the trainer's own
     recalibrate_batchnorm."""
     from model.network import ModelConfig, SmileEmotionNet
-    from model.train import recalibrate_batchnorm
+    from model.training import recalibrate_batchnorm
 
     torch.manual_seed(seed)
     net = SmileEmotionNet(config or ModelConfig())
