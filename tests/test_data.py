@@ -347,11 +347,16 @@ def test_ferplus_votes_become_smile_labels_where_annotators_agree(fer, cache, tm
     both = load_fer2013(csv_gz, "all", ferplus=plus, ferplus_for=("emotion", "smile"), cache_dir=cache)
     assert both.emotion_soft is not None and (both.smile[8:] == 0.0).all()  # 10 neutral votes elsewhere
     assert np.isnan(load_fer2013(csv_gz, "Training", ferplus=plus, cache_dir=cache).smile).all()
-    with pytest.raises(DatasetError, match="ferplus_for takes 'emotion' and 'smile'"):
+    with pytest.raises(DatasetError, match="ferplus_for takes 'emotion', 'smile' and 'smile_share'"):
         load_fer2013(csv_gz, "Training", ferplus=plus, ferplus_for=["smiles"], cache_dir=cache)
     with pytest.raises(DatasetError, match="used for 'emotion'"):
         load_fer2013(csv_gz, "Training", ferplus=plus, ferplus_for=["smile"], label_source="ferplus",
                      cache_dir=cache)
+    # smile_share: the faces between get the share of annotators who saw happiness; sneers,
+    # smirks and "not a face" stay unlabelled
+    graded = load_fer2013(csv_gz, "Training", ferplus=plus, ferplus_for=["smile_share"], cache_dir=cache)
+    assert graded.smile[[0, 1, 2, 3]] == pytest.approx([1.0, 0.6, 0.0, 0.1])
+    assert np.isnan(graded.smile[[4, 5, 6, 7]]).all()
 
 
 def test_ferplus_rows_must_line_up(fer, cache, tmp_path):

@@ -55,9 +55,9 @@ def load_fer2013(path: str | Path, split: str = "Training", ferplus: str | Path 
     path = Path(path)
     if label_source not in ("fer2013", "ferplus"):
         raise DatasetError(f"label_source must be 'fer2013' or 'ferplus', got {label_source!r}")
-    unknown = set(ferplus_for) - {"emotion", "smile"}
+    unknown = set(ferplus_for) - {"emotion", "smile", "smile_share"}
     if unknown:
-        raise DatasetError(f"ferplus_for takes 'emotion' and 'smile', got {sorted(unknown)}")
+        raise DatasetError(f"ferplus_for takes 'emotion', 'smile' and 'smile_share', got {sorted(unknown)}")
     if label_source == "ferplus" and (ferplus is None or "emotion" not in ferplus_for):
         raise DatasetError("label_source 'ferplus' needs the ferplus csv path, used for 'emotion'")
     csv_path = find_csv(path)
@@ -80,8 +80,8 @@ def load_fer2013(path: str | Path, split: str = "Training", ferplus: str | Path 
                              where=votes.sum(1, keepdims=True) > 0)[rows]
             if label_source == "ferplus":
                 emotion = majority(votes)
-        if "smile" in ferplus_for:
-            smile = smile_from_votes(table)
+        if "smile" in ferplus_for or "smile_share" in ferplus_for:
+            smile = smile_from_votes(table, graded="smile_share" in ferplus_for)
     return FaceSet(name="fer2013", items=list(pixels[rows]), smile=smile[rows],
                    emotion=emotion[rows], paths=[f"{csv_path}:row {i + 2}" for i in rows], emotion_soft=soft)
 
@@ -234,12 +234,21 @@ def emotion_votes(table: np.ndarray) -> np.ndarray:
     return votes
 
 
-def smile_from_votes(table: np.ndarray) -> np.ndarray:
+def smile_from_votes(table: np.ndarray, graded: bool = False) -> np.ndarray:
     """(N, 10) FER+ votes -> smile labels: 1 where SMILE_VOTE_SHARE of the votes say happiness,
-    0 where none of NO_SMILE_VOTES_ZERO got a vote, NaN (no label) otherwise."""
+    0 where none of NO_SMILE_VOTES_ZERO got a vote, NaN (no label) otherwise.
+
+    ``graded`` ("smile_share"): the faces left between, where some but fewer than
+    SMILE_VOTE_SHARE of the annotators saw happiness, get that share as a graded label (an
+    angry face one annotator in ten read as happy: 0.1), so head 1 learns them as at most half a
+    smile. Faces with a vote for disgust, contempt or "not a face" stay unlabelled: a sneer may
+    smile."""
     column = {name: table[:, i] for i, name in enumerate(FERPLUS_COLUMNS)}
     total = table.sum(1)
     smile = np.full(len(table), np.nan, np.float32)
+    if graded:
+        clean = (total > 0) & (sum(column[name] for name in NO_SMILE_VOTES_ZERO if name != "happiness") == 0)
+        smile[clean] = column["happiness"][clean] / total[clean]
     smile[(total > 0) & (column["happiness"] >= SMILE_VOTE_SHARE * total)] = 1.0
     smile[(total > 0) & (sum(column[name] for name in NO_SMILE_VOTES_ZERO) == 0)] = 0.0
     return smile
