@@ -105,6 +105,11 @@ class Minutes:
         return values
 
 
+def report_minute(minute: int, latency_ms: list[float]) -> None:
+    p50, p95 = np.percentile(latency_ms, [50, 95]) if latency_ms else (float("nan"), float("nan"))
+    print(f"  minute {minute:>2}: {len(latency_ms)} frames, latency_ms p50 {p50:.1f} p95 {p95:.1f}", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=600.0, help="soak length (default 600)")
@@ -140,9 +145,7 @@ def main() -> int:
             now = time.monotonic() - t0
             if now >= next_minute:
                 minute += 1
-                values = minutes.take()
-                p50, p95 = (np.percentile(values, [50, 95]) if values else (float("nan"),) * 2)
-                print(f"  minute {minute:>2}: {len(values)} frames, latency_ms p50 {p50:.1f} p95 {p95:.1f}", flush=True)
+                report_minute(minute, minutes.take())
                 next_minute += 60.0
             if now >= next_sample:
                 samples.append((now, rss_mb()))
@@ -154,6 +157,9 @@ def main() -> int:
     finally:
         engine.stop()
         engine.close()
+    last = minutes.take()
+    if last:   # the frames after the last full minute
+        report_minute(minute + 1, last)
 
     if engine.error is not None:
         print(f"FAIL  processing stopped: {type(engine.error).__name__}: {engine.error}")
