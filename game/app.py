@@ -43,7 +43,7 @@ from game.types import EngineResult  # noqa: E402
 from game.ui import theme  # noqa: E402
 from game.ui.error_screen import ErrorScreen  # noqa: E402
 from game.ui.recording_screen import RecordingScreen  # noqa: E402
-from game.ui.screens import SOURCE_MENU, TITLE_MENU, Screens, ScreenState  # noqa: E402
+from game.ui.screens import TITLE_MENU, Screens, ScreenState  # noqa: E402
 from game.ui.window import MOUSE_EVENTS, Window, open_window  # noqa: E402
 from game.watch import WatchError, WatchPlayer  # noqa: E402
 
@@ -165,7 +165,6 @@ class App:
         self.recording: RecordingScreen | None = None   # the recording mode, while it is open
         self.running = True
         self.source_problem = ""    # why the source could not be opened: the no-camera screen is up
-        self.source_index = 0       # its selected button
         self._players_wanted = players
         self.show_help = False
         self._overlay_paused = False   # the help overlay paused the round (and resumes it when closed)
@@ -252,25 +251,13 @@ class App:
 
     def _source_event(self, event: pygame.event.Event) -> None:
         """Input while the no-camera screen is up: try again, choose or drop a video file, quit."""
-        choice = None
         if event.type == pygame.DROPFILE:
             self.use_file(event.file)
-        elif event.type == pygame.KEYDOWN:
-            if event.key in (pygame.K_ESCAPE, pygame.K_q):
-                self.running = False
-            elif event.key in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN, pygame.K_TAB):
-                self.source_index = 1 - self.source_index
-            elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
-                choice = SOURCE_MENU[self.source_index]
-            elif event.key == pygame.K_r:
-                choice = "nosrc_retry"
-            elif event.key == pygame.K_o:
-                choice = "nosrc_file"
-        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-            for i, button in enumerate(self.screens.source_buttons):
-                if button.hit(event.pos):
-                    self.source_index, choice = i, SOURCE_MENU[i]
-        if choice == "nosrc_retry":
+            return
+        choice = self.screens.source_menu.handle_event(event)
+        if choice == "quit":
+            self.running = False
+        elif choice == "nosrc_retry":
             self.connect(self._players_wanted)
         elif choice == "nosrc_file":
             try:
@@ -566,7 +553,7 @@ class App:
             self.error_screen.draw(self.surface, self.settings.language, *self.failure)
         elif self.source_problem:
             self.screens.draw_no_source(self.surface, self.settings.language, camera=_is_camera(self.host.spec),
-                                        detail=self.source_problem, selected=self.source_index,
+                                        detail=self.source_problem,
                                         toast=self._toast if now < self._toast_until else "")
         elif self.recording is not None:
             self.recording.draw(self.surface, self._result, self.settings.language, mirror=self.host.live,

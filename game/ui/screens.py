@@ -18,7 +18,7 @@ from game.settings import Settings
 from game.types import EngineResult, Judgement, Verdict
 from game.ui import theme
 from game.ui.theme import Fonts, draw_prompt, draw_text, fit_text, panel, shade, wrap_items, wrap_text
-from game.ui.widgets import (AnalysisLine, Button, CameraView, Chip, EmotionBars, RoundTimer, SmileCurve,
+from game.ui.widgets import (AnalysisLine, Button, ButtonRow, CameraView, Chip, EmotionBars, RoundTimer, SmileCurve,
                              SmileGauge, StatsReadout, ThresholdSlider, VerdictBanner)
 
 W, H = theme.SCREEN_SIZE
@@ -116,8 +116,8 @@ class Screens:
         self.results_curve = SmileCurve(pygame.Rect(240, 150, 800, 124), fonts)    # solo results
         self.faceoff_curve = SmileCurve(pygame.Rect(150, 548, 980, 128), fonts)    # face-off results
         self._faces: dict[tuple, tuple] = {}   # replay view -> (crop, mirror, surface): converted once per crop
-        self.source_buttons = [Button(pygame.Rect(W // 2 - 510 + 520 * i, 430, 500, 64), key, fonts)
-                               for i, key in enumerate(SOURCE_MENU)]
+        # the no-camera screen's choices: try again (R), a video file instead (O)
+        self.source_menu = ButtonRow(SOURCE_MENU, 430, fonts, {pygame.K_r: "nosrc_retry", pygame.K_o: "nosrc_file"})
 
     # --- layouts ----------------------------------------------------------------------------
     def layout(self, players: int, watching: bool) -> PlayLayout:
@@ -216,8 +216,7 @@ class Screens:
         if state.show_help:
             self.draw_help(surface, state)
 
-    def draw_no_source(self, surface: pygame.Surface, lang: str, camera: bool, detail: str, selected: int,
-                       toast: str = "") -> None:
+    def draw_no_source(self, surface: pygame.Surface, lang: str, camera: bool, detail: str, toast: str = "") -> None:
         """No camera (or an unreadable file): say so, offer to try again or to play a video file."""
         surface.fill(theme.BACKGROUND)
         self._toast_span, self._toast_y = (0, W), TOAST_Y
@@ -228,8 +227,7 @@ class Screens:
         draw_text(surface, self.fonts.get(24), text(lang, f"nosrc_{kind}_body"), theme.TEXT_DIM, (W // 2, 292), "center")
         small = self.fonts.get(16)
         draw_text(surface, small, fit_text(small, detail, W - 160), theme.TEXT_DIM, (W // 2, 340), "center")
-        for i, button in enumerate(self.source_buttons):
-            button.draw(surface, lang, i == selected)
+        self.source_menu.draw(surface, lang)
         draw_text(surface, self.fonts.get(20), text(lang, "nosrc_hint"), theme.TEXT_DIM, (W // 2, 560), "center")
         if toast:
             self.draw_toast(surface, toast)

@@ -285,6 +285,42 @@ class Button:
                   theme.TEXT if selected else theme.TEXT_DIM, self.rect.center, "center")
 
 
+class ButtonRow:
+    """Two wide buttons side by side across the screen, one selected (the error and no-camera
+    screens): arrows or Tab move, Enter / Space take the selected one, a click takes the one under
+    it, a shortcut key takes its button, Esc / Q quit."""
+
+    MOVE = (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN, pygame.K_TAB)
+    TAKE = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE)
+
+    def __init__(self, keys: tuple[str, str], y: int, fonts: Fonts, shortcuts: dict[int, str]):
+        centre = theme.SCREEN_SIZE[0] // 2
+        self.keys, self.shortcuts, self.selected = keys, shortcuts, 0
+        self.buttons = [Button(pygame.Rect(centre - 510 + 520 * i, y, 500, 64), key, fonts) for i, key in enumerate(keys)]
+
+    def handle_event(self, event: pygame.event.Event) -> str | None:
+        """-> the key of the button taken, "quit", or None."""
+        if event.type == pygame.KEYDOWN:
+            if event.key in (pygame.K_ESCAPE, pygame.K_q):
+                return "quit"
+            if event.key in self.shortcuts:
+                return self.shortcuts[event.key]
+            if event.key in self.MOVE:
+                self.selected = 1 - self.selected
+            elif event.key in self.TAKE:
+                return self.keys[self.selected]
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            for i, button in enumerate(self.buttons):
+                if button.hit(event.pos):
+                    self.selected = i
+                    return self.keys[i]
+        return None
+
+    def draw(self, surface: pygame.Surface, lang: str) -> None:
+        for i, button in enumerate(self.buttons):
+            button.draw(surface, lang, i == self.selected)
+
+
 class SmileCurve:
     """The round's smile over time: one line per player, the threshold, the OUT mark, and a band
     under each line coloured by the emotion head 2 gave most at that moment (with a legend).
