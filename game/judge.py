@@ -104,9 +104,9 @@ class Judge:
     row (in two-stage mode also head 2 happy > happy_gate); once OUT it stays OUT
     until the smile falls to ``threshold - hysteresis`` or the gate closes."""
 
-    def __init__(self, settings: JudgeSettings, smoothing: SmoothingSettings, analysis: AnalysisThresholds):
+    def __init__(self, settings: JudgeSettings, smoothing: SmoothingSettings, thresholds: AnalysisThresholds):
         self.settings = settings  # replaceable at run time (UI threshold slider, mode switch)
-        self.thresholds = analysis
+        self.thresholds = thresholds   # of the analysis label (the config's analysis section)
         self.smoother = make_smoother(smoothing)
         self._above = 0
         self._out = False
