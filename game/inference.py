@@ -8,14 +8,13 @@ import os
 import threading
 from typing import Callable, NamedTuple
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from game.capture import LatestSlot
 from game.types import EngineResult, Frame
-from model.network import Prediction, SmileEmotionNet, StreamingBatch
+from model.network import SmileEmotionNet, StreamingBatch
 
 
 def usable_cpus() -> int:
