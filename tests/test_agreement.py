@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.agreement import agreement, cohen_kappa, icc_2_1, main, read_labels
+from experiments.agreement import agreement, cohen_kappa, icc_2_1, main, read_labels
 
 
 def write(path: Path, rows: list[str]) -> Path:

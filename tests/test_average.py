@@ -1,7 +1,7 @@
 import torch
 import pytest
 
-from model.average import average_weights, main
+from experiments.average import average_weights, main
 from model.checkpoint import CheckpointError, load_model, save_checkpoint
 from model.network import ModelConfig, SmileEmotionNet
 from model.preprocess import Preprocessing

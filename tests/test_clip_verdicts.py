@@ -1,9 +1,9 @@
-"""The clip table's span finder and score summary (scripts/clip_verdicts.py)."""
-from scripts.clip_verdicts import against_annotation, out_spans, smile_within
+"""The clip table's span finder and score summary (experiments/clip_verdicts.py)."""
+from experiments.clip_verdicts import Row, against_annotation, out_spans, smile_within
 
 
-def rows(verdicts: str, dt: float = 0.5) -> list[dict]:
-    return [{"t": str(i * dt), "verdict": "OUT" if v == "O" else "SAFE"} for i, v in enumerate(verdicts)]
+def rows(verdicts: str, dt: float = 0.5) -> list[Row]:
+    return [Row(i * dt, True, 0.0, v == "O") for i, v in enumerate(verdicts)]
 
 
 def test_out_spans_are_runs_of_out_rows():
@@ -24,8 +24,8 @@ def test_false_out_and_caught_share_against_the_annotation():
 
 
 def test_smile_within_spans_skips_frames_without_a_face():
-    log = [{"t": str(t), "face_found": f, "smile": s}
-           for t, f, s in [(0.0, "1", "0.9"), (1.0, "1", "0.2"), (1.5, "0", ""), (2.0, "1", "0.6"), (3.0, "1", "0.95")]]
+    log = [Row(t, f, s, False) for t, f, s in [(0.0, True, 0.9), (1.0, True, 0.2), (1.5, False, 0.0), (2.0, True, 0.6),
+                                                (3.0, True, 0.95)]]
     mean, highest = smile_within(log, [(0.5, 2.0)])
     assert highest == 0.6 and abs(mean - 0.4) < 1e-9
     assert smile_within(log, [(1.2, 1.8)]) is None

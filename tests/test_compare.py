@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from model.compare import main as compare_main
-from model.compare import mcnemar_p
+from experiments.compare import main as compare_main
+from experiments.compare import mcnemar_p
 from model.labels import EMOTIONS
 
 
@@ -72,8 +72,8 @@ def test_error_sheet_tiles_the_wrong_faces_misses_first(tmp_path, capsys):
     from model.checkpoint import save_checkpoint
     from model.network import ModelConfig, SmileEmotionNet
     from model.preprocess import Preprocessing
-    from scripts.error_sheet import COLUMNS, TILE, wrong_faces
-    from scripts.error_sheet import main as sheet_main
+    from experiments.error_sheet import COLUMNS, TILE, wrong_faces
+    from experiments.error_sheet import main as sheet_main
 
     weights = save_checkpoint(tmp_path / "w.pt", SmileEmotionNet(ModelConfig(preprocessing=Preprocessing(input_size=32))))
     rows = [("1", "0.9", "", "happy"), ("1", "0.2", "", "happy"), ("0", "0.7", "", "happy"),

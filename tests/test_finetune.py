@@ -12,13 +12,13 @@ import torch
 from model.checkpoint import load_model, save_checkpoint
 from model.data.errors import DatasetError
 from model.data.manifest import load_manifest
-from model.finetune_report import EvalSet, compare
-from model.finetune_report import main as report_main
+from experiments.finetune_report import EvalSet, compare
+from experiments.finetune_report import main as report_main
 from model.network import ModelConfig, SmileEmotionNet
 from model.preprocess import Preprocessing
 from model.training import ConfigError, load_config
 from model.train import main as train_main
-from scripts.videos_manifest import build_manifest
+from experiments.videos_manifest import build_manifest
 from tests.test_data import make_genki
 
 ROOT = Path(__file__).resolve().parents[1]

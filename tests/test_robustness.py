@@ -1,4 +1,4 @@
-"""The robustness check (scripts/robustness.py): alterations, and one real face through them."""
+"""The robustness check (experiments/robustness.py): alterations, and one real face through them."""
 from __future__ import annotations
 
 import cv2
@@ -8,7 +8,7 @@ import pytest
 from model.data.faceset import FaceSet
 from model.face import FACE_CROP_SIZE
 from model.preprocess import Preprocessing
-from scripts.robustness import CONDITIONS, altered_faces, tilts, turned
+from experiments.robustness import CONDITIONS, altered_faces, tilts, turned
 
 
 def test_turned_turns_about_the_centre():

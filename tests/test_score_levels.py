@@ -1,7 +1,7 @@
-"""scripts.score_levels: the smile score by kind of face, from test predictions."""
+"""experiments.score_levels: the smile score by kind of face, from test predictions."""
 import json
 
-from scripts.score_levels import POSED, main
+from experiments.score_levels import POSED, main
 from tests.test_compare import write
 
 

@@ -1,7 +1,7 @@
-"""scripts.talking_out: the game's engine over labelled talking clips, false OUT counted per span."""
+"""experiments.talking_out: the game's engine over labelled talking clips, false OUT counted per span."""
 import json
 
-from scripts.talking_out import main as talking_out_main
+from experiments.talking_out import main as talking_out_main
 from tests.conftest import require
 
 HEADER = "clip,split,start_s,end_s,smile,note"

@@ -176,7 +176,7 @@ def test_ddp_with_two_cpu_processes(tiny):
 
 
 def test_ablation_runs_variants_and_writes_the_table(tiny):
-    from model.ablate import main as ablate
+    from experiments.ablate import main as ablate
 
     out = tiny / "ablate"
     args = ["--config", str(tiny_config(tiny, epochs=1)), "--out", str(out), "--variants", "baseline", "adaptive"]

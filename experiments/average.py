@@ -1,6 +1,6 @@
 """Average the weights of checkpoints from one training run (weight averaging, a "uniform soup").
 
-    python -m model.average --config configs/pretrain.yaml --out runs/average.pt A.pt B.pt [C.pt ...]
+    python -m experiments.average --config configs/pretrain.yaml --out runs/average.pt A.pt B.pt [C.pt ...]
 
 Checkpoints along one run (or a run and its continuation) sit in one basin of the loss; their
 mean often generalises better than any of them (Izmailov et al. 2018, SWA; Wortsman et al. 2022,
@@ -40,7 +40,7 @@ def average_weights(paths: list[str | Path]) -> torch.nn.Module:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m model.average", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.average", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoints", nargs="+", help="checkpoints of one architecture (two or more)")
     parser.add_argument("--config", required=True, help="training config: its data re-estimates BatchNorm")
     parser.add_argument("--out", required=True, help="where to write the averaged checkpoint")

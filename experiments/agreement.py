@@ -1,6 +1,6 @@
 """Agreement between two labellers of the same clips (docs/labelling.md).
 
-    python -m model.agreement A.csv B.csv [--json OUT]
+    python -m experiments.agreement A.csv B.csv [--json OUT]
 
 Both files are manifests (path,smile,emotion[,subject]); rows are matched by path as written
 (``./`` and a trailing ``/`` ignored). Emotion: Cohen's kappa and raw agreement on the rows
@@ -147,7 +147,7 @@ def summary(report: dict, name_a: str, name_b: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m model.agreement", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.agreement", description=__doc__.split("\n\n")[0])
     parser.add_argument("a", help="the first labeller's manifest CSV")
     parser.add_argument("b", help="the second labeller's manifest CSV")
     parser.add_argument("--json", help="also write the report here")

@@ -2,7 +2,7 @@
 scored on the VALIDATION sets (GENKI-4K / SMILEsmileD fold 1, FER2013 PublicTest),
 never on a test set.
 
-    python -m model.ablate --config configs/pretrain.yaml --out runs/ablate \\
+    python -m experiments.ablate --config configs/pretrain.yaml --out runs/ablate \\
         [key=value ...] [--variants baseline scratch ...]
 
 The key=value overrides (e.g. data.max_per_dataset=2500 training.epochs=3) set the

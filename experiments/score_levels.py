@@ -1,8 +1,8 @@
 """Does the threshold still read easy -> hard? The smile score on kinds of faces, from test predictions.
 
-    python -m scripts.score_levels DIR [--markdown]
+    python -m experiments.score_levels DIR [--markdown]
 
-DIR holds the predictions of ``PREDICTIONS=DIR bash scripts/evaluate_weights.sh WEIGHTS OUT`` (the
+DIR holds the predictions of ``PREDICTIONS=DIR bash experiments/evaluate_weights.sh WEIGHTS OUT`` (the
 test sets) and ``talking_out.json``. For each kind of face it prints how many there are, the median
 and 90th percentile of the smile score, and the share above each threshold a player can pick
 (0.5 easy … 0.9 hard): calm faces and grimaces should stay below 0.5, broad smiles above 0.9.
@@ -19,7 +19,7 @@ import numpy as np
 from model.data.errors import DatasetError
 from model.evaluate import read_predictions
 from model.labels import EMOTION_INDEX, EXPRESSIVE_NON_SMILE, HAPPY
-from scripts.talking_out import THRESHOLDS
+from experiments.talking_out import THRESHOLDS
 
 POSED = ("kdef_test", "taiwan_performers_test")
 
@@ -53,7 +53,7 @@ def row(name: str, n: int, median: float, p90: float, above: dict[str, float]) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.score_levels", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.score_levels", description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="test predictions and talking_out.json of one checkpoint")
     args = parser.parse_args(argv)
     try:

@@ -1,6 +1,6 @@
 """False OUT while talking: the game's real engine and judge over labelled clips.
 
-    python -m scripts.talking_out [--weights weights/smile_emotion.pt] [--split test]
+    python -m experiments.talking_out [--weights weights/smile_emotion.pt] [--split test]
         [--labels assets/labels/clip_spans.csv] [--datasets ../shared/datasets] [--threshold 0.8]
         [--two-stage] [--json OUT.json]
 
@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from game.capture import open_source
-from game.config import ConfigError, load_config
-from game.engine import build_engine
+from game.config import ConfigError, GameConfig, load_config
+from game.engine import Engine, build_engine
 from game.types import Verdict
 from model.checkpoint import CheckpointError
 from model.data.errors import DatasetError
@@ -69,21 +69,31 @@ def summarise(scores: list[float]) -> dict:
             "share_above": {f"{t:g}": float((a > t).mean()) for t in THRESHOLDS}}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.talking_out", description=__doc__.split("\n\n")[0])
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The game's engine as a player gets it: the checkpoint, configs/game.yaml, the difficulty."""
     parser.add_argument("--weights", type=Path, default=ROOT / "weights" / "smile_emotion.pt")
-    parser.add_argument("--labels", type=Path, default=ROOT / "assets" / "labels" / "clip_spans.csv")
-    parser.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
-    parser.add_argument("--split", default="test", choices=("train", "test", "all"))
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "game.yaml")
     parser.add_argument("--threshold", type=float, help="the judge's threshold (default: the config's)")
     parser.add_argument("--two-stage", action="store_true", help="two-stage verification on")
+
+
+def engine_from(args: argparse.Namespace) -> tuple[GameConfig, Engine]:
+    """The engine add_engine_arguments describes; ConfigError or CheckpointError in one line."""
+    config = load_config(args.config).with_overrides(args.threshold, True if args.two_stage else None)
+    return config, build_engine(args.weights, config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m experiments.talking_out", description=__doc__.split("\n\n")[0])
+    add_engine_arguments(parser)
+    parser.add_argument("--labels", type=Path, default=ROOT / "assets" / "labels" / "clip_spans.csv")
+    parser.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
+    parser.add_argument("--split", default="test", choices=("train", "test", "all"))
     parser.add_argument("--json", type=Path, help="also write every figure here")
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config).with_overrides(args.threshold, True if args.two_stage else None)
         by_clip = clips_of(read_spans(args.labels), args.split)
-        engine = build_engine(args.weights, config)
+        config, engine = engine_from(args)
     except (ConfigError, DatasetError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,8 +1,8 @@
 """The faces a checkpoint gets wrong, on one contact sheet: what the errors look like.
 
-    python -m scripts.error_sheet PREDICTIONS.csv --weights weights/smile_emotion.pt --out runs/errors.png
+    python -m experiments.error_sheet PREDICTIONS.csv --weights weights/smile_emotion.pt --out runs/errors.png
 
-PREDICTIONS.csv is ``model.evaluate --predictions`` (or ``PREDICTIONS=DIR scripts/evaluate_weights.sh``)
+PREDICTIONS.csv is ``model.evaluate --predictions`` (or ``PREDICTIONS=DIR experiments/evaluate_weights.sh``)
 of that checkpoint on a smile set. Each face it gets wrong at 0.5 is cut as the checkpoint cuts it
 (its own cropper; the whole image where no face is found) and tiled with its label and score,
 misses of a smile first, then false smiles, each by how wrong the score is. Dataset images only:
@@ -45,7 +45,7 @@ def tile(crop: np.ndarray, *caption: str) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.error_sheet", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.error_sheet", description=__doc__.split("\n\n")[0])
     parser.add_argument("predictions", type=Path)
     parser.add_argument("--weights", default="weights/smile_emotion.pt", help="the checkpoint that made them")
     parser.add_argument("--out", type=Path, required=True, help="PNG to write")

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Test-set figures of a checkpoint, each by `python -m model.evaluate` (the model card's numbers).
-#   bash scripts/evaluate_weights.sh [WEIGHTS] [OUT_DIR] [DATASETS_DIR]
-#   SETS=validation bash scripts/evaluate_weights.sh ...   # the validation sets instead (GENKI-4K and
+#   bash experiments/evaluate_weights.sh [WEIGHTS] [OUT_DIR] [DATASETS_DIR]
+#   SETS=validation bash experiments/evaluate_weights.sh ...   # the validation sets instead (GENKI-4K and
 #       SMILEsmileD fold 1, FER2013 PublicTest: what model selection may look at), no flip
-#   PREDICTIONS=DIR bash scripts/evaluate_weights.sh ...  # also one CSV per run in DIR (per-face rows
-#       with labels: for python -m model.compare, not for weights/eval)
+#   PREDICTIONS=DIR bash experiments/evaluate_weights.sh ...  # also one CSV per run in DIR (per-face rows
+#       with labels: for python -m experiments.compare, not for weights/eval)
 # GENKI-4K photos are face-cropped by the game's own cropper (--crop auto: a photo where no face
 # is found is scored on the whole image and counted in faces_not_found). The fourth run scores
 # FER2013 against FER+'s ten annotators: head 2 against their majority, head 1 on the faces they
@@ -45,6 +45,6 @@ tta="" tag=""
 for set in "${manifests[@]}"; do
   run "$(printf "$manifest_name" "$set")" --dataset manifest --root "$data/$set/manifest.csv" --split "$manifest_split" --crop auto
 done
-# False OUT while talking: the game's engine over the held-out talking clips (scripts.talking_out).
-$py -m scripts.talking_out --weights "$weights" --datasets "$data" --split test --json "$out/talking_out.json"
+# False OUT while talking: the game's engine over the held-out talking clips (experiments.talking_out).
+$py -m experiments.talking_out --weights "$weights" --datasets "$data" --split test --json "$out/talking_out.json"
 if [ -n "${PREDICTIONS:-}" ]; then cp "$out/talking_out.json" "$PREDICTIONS/talking_out.json"; fi

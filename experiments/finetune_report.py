@@ -2,7 +2,7 @@
 given, on the public benchmarks, with the deltas and a pass/fail for "no accuracy lost
 more than one point" (the fine-tune must not make the model forget GENKI-4K or FER2013).
 
-    python -m model.finetune_report --before weights/smile_emotion.pt --after runs/finetune/best.pt \\
+    python -m experiments.finetune_report --before weights/smile_emotion.pt --after runs/finetune/best.pt \\
         --manifest recordings/manifest.csv [--genki ../shared/datasets/genki4k] \\
         [--fer ../shared/datasets/fer2013] --json runs/finetune/report.json
 
@@ -104,7 +104,7 @@ def accuracy_drop(text: str) -> float:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m model.finetune_report", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.finetune_report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", required=True, help="the checkpoint before fine-tuning")
     parser.add_argument("--after", required=True, help="the fine-tuned checkpoint")
     parser.add_argument("--manifest", required=True, help="the fine-tuning manifest CSV")

@@ -3,7 +3,7 @@ through the game's recording code (face tracking, crops, clips, manifest rows), 
 subject per video. A small stand-in for player recordings: for tests and a first look at
 fine-tuning, not a Korean dataset.
 
-    python -m scripts.videos_manifest --videos ../shared/datasets/videos --out runs/videos_manifest
+    python -m experiments.videos_manifest --videos ../shared/datasets/videos --out runs/videos_manifest
 
 Segments are the stretches whose expression is clear, read off the frames by eye (the
 README's times are +-0.3 s, so each stretch keeps clear of the transitions). Labels follow
@@ -81,7 +81,7 @@ def build_manifest(videos: Path, out: Path, clip_frames: int = 10, max_clips: in
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.videos_manifest", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.videos_manifest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--videos", type=Path, default=DEFAULT_VIDEOS, help="folder with the four sample videos")
     parser.add_argument("--out", type=Path, required=True, help="recordings folder to write (manifest.csv inside)")
     parser.add_argument("--clip-frames", type=int, default=10,

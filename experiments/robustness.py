@@ -1,6 +1,6 @@
 """Smile accuracy on tilted heads and poor cameras: GENKI-4K validation photos altered.
 
-    python -m scripts.robustness --weights weights/smile_emotion.pt [--angles 0 10 20 30] \
+    python -m experiments.robustness --weights weights/smile_emotion.pt [--angles 0 10 20 30] \
         [--conditions dim noisy flat blurred jpeg] [--genki ../shared/datasets/genki4k] [--val-fold 1]
 
 Players tilt their heads, most of all when they laugh, and play in dim rooms on cheap webcams;
