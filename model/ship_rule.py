@@ -3,8 +3,8 @@
     python -m model.ship_rule SHIPPED_DIR CANDIDATE_DIR [--json OUT]
 
 Each DIR holds one checkpoint's validation figures, written by
-``SETS=validation PREDICTIONS=DIR bash scripts/evaluate_weights.sh CHECKPOINT DIR``: one
-predictions CSV per validation set and ``talking_out.json`` (``scripts.talking_out``). The rule
+``SETS=validation PREDICTIONS=DIR bash experiments/evaluate_weights.sh CHECKPOINT DIR``: one
+predictions CSV per validation set and ``talking_out.json`` (``experiments.talking_out``). The rule
 measures what a player pays for, a false OUT, and passes the candidate when all of these hold:
 
 1. **False smiles halve.** On the validation faces labelled angry, disgust, fear, sad or surprise
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.compare import CompareError
+from model.errors import CompareError
 from model.data.errors import DatasetError
 from model.evaluate import read_predictions, write_json
 from model.labels import EXPRESSIVE_NON_SMILE
@@ -75,7 +75,7 @@ def talking_seconds(folder: Path) -> float:
     try:
         return float(json.loads(path.read_text(encoding="utf-8"))["out_in_no_smile_s"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CompareError(f"{path}: not a scripts.talking_out --json report ({exc})") from None
+        raise CompareError(f"{path}: not an experiments.talking_out --json report ({exc})") from None
 
 
 def judge(shipped: Path, candidate: Path) -> dict:

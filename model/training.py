@@ -1,6 +1,6 @@
 """Training as a library: the validated config (TrainingSettings, DataSettings), the training data,
-validation, and the training loop. ``python -m model.train`` is its command line; ``model.ablate``
-and ``model.average`` use the same pieces.
+validation, and the training loop. ``python -m model.train`` is its command line; ``experiments.ablate``
+and ``experiments.average`` use the same pieces.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from tqdm import tqdm
 from model.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint, unwrap, pick_device
 from model.data import load_dataset
 from model.data.errors import DatasetError
+from model.errors import ConfigError
 from model.data.faceset import FaceSet
 from model.data.sequences import ClipStillBatches, SequenceDataset, emotion_targets
 from model.evaluate import evaluate
@@ -33,10 +34,6 @@ from model.loss import LossConfig, MultiTaskLoss
 from model.metrics import emotion_metrics, expressive_non_smiles, smile_metrics
 from model.network import ModelConfig, SmileEmotionNet
 from model.preprocess import Preprocessing
-
-
-class ConfigError(ValueError):
-    pass
 
 
 # ---------------------------------------------------------------- settings
