@@ -67,3 +67,16 @@ def test_a_missing_report_is_named_in_one_line(tmp_path, capsys):
     assert ship_rule_main([str(shipped), str(candidate)]) == 2
     err = capsys.readouterr().err
     assert TALKING in err and err.count("\n") == 1
+
+
+def test_only_faces_known_not_to_smile_count_as_false_smiles(tmp_path):
+    # in a set with smile labels, an angry face without one (annotators disagreed) is not counted;
+    # in a set without any (SFEW), the emotion label alone decides
+    unsure_anger, unlabelled_set_anger = ("", "0.9", "angry", "angry"), ("", "0.9", "angry", "angry")
+    folder = figures(tmp_path / "a", [RIGHT_SMILE] * 4, [RIGHT_SAD] * 4, [CALM_ANGER] * 3 + [unsure_anger], talking_s=0.0)
+    write(folder / "val_sfew.csv", [unlabelled_set_anger, ("", "0.1", "sad", "sad")])
+    from model.ship_rule import false_smiles
+
+    counted = false_smiles(folder)
+    assert counted["sets"]["val_kdef"] == {"faces": 3, "rate": 0.0}
+    assert counted["sets"]["val_sfew"] == {"faces": 2, "rate": 0.5}
