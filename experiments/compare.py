@@ -19,7 +19,7 @@ import numpy as np
 
 from model.data.errors import DatasetError
 from model.errors import CompareError
-from model.evaluate import read_predictions, write_json
+from model.evaluate import check_same_faces, read_predictions, write_json
 from model.metrics import bootstrap_interval, roc_auc
 
 
@@ -65,14 +65,6 @@ def compare(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> dict
         truth = before["emotion"][emotion]
         out["emotion"] = paired(before["pred_emotion"][emotion] == truth, after["pred_emotion"][emotion] == truth)
     return out
-
-
-def check_same_faces(before: dict, after: dict, paths: tuple[Path, Path]) -> None:
-    if len(before["path"]) != len(after["path"]) or (before["path"] != after["path"]).any():
-        raise CompareError(f"{paths[1]}: its rows are not the faces of {paths[0]} in the same order")
-    for key in ("label_smile", "emotion"):
-        if not np.array_equal(before[key], after[key], equal_nan=key == "label_smile"):
-            raise CompareError(f"{paths[1]}: its labels differ from those of {paths[0]}")
 
 
 def compare_files(before_path: Path, after_path: Path) -> dict[str, dict]:

@@ -8,7 +8,6 @@ lossless instead: the reader waits until the consumer has taken the frame.
 """
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import numpy as np
 
 from game.config import SourceSettings
 from game.types import Frame
+from model.data.images import natural_key
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 # A webcam occasionally returns one bad read; reopening costs a second, so a camera
@@ -127,12 +127,6 @@ class VideoFileSource:
 
     def close(self) -> None:
         self._cap.release()
-
-
-def natural_key(path: Path) -> tuple:
-    """Sort key of a file name with its numbers compared as numbers: frame2 before frame10."""
-    parts = re.split(r"(\d+)", path.name.casefold())
-    return tuple((1, int(part), part) if part.isdigit() else (0, 0, part) for part in parts)
 
 
 class ImageFolderSource:

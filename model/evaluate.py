@@ -27,6 +27,7 @@ from tqdm import tqdm
 from model.checkpoint import CheckpointError, load_model, pick_device, unwrap
 from model.data import load_dataset
 from model.data.errors import DatasetError
+from model.errors import CompareError
 from model.data.faceset import FaceSet
 from model.data.sequences import SequenceDataset
 from model.labels import EMOTIONS
@@ -181,6 +182,16 @@ def read_predictions(path: Path) -> dict[str, np.ndarray]:
         "emotion": np.array([index.get(r["emotion"], -1) for r in rows]),
         "pred_emotion": np.array([index[r["pred_emotion"]] for r in rows]),
     }
+
+
+def check_same_faces(before: dict, after: dict, paths: tuple[Path, Path]) -> None:
+    """CompareError unless two read_predictions tables hold the same faces, in the same order,
+    with the same labels (two checkpoints' predictions on one set)."""
+    if len(before["path"]) != len(after["path"]) or (before["path"] != after["path"]).any():
+        raise CompareError(f"{paths[1]}: its rows are not the faces of {paths[0]} in the same order")
+    for key in ("label_smile", "emotion"):
+        if not np.array_equal(before[key], after[key], equal_nan=key == "label_smile"):
+            raise CompareError(f"{paths[1]}: its labels differ from those of {paths[0]}")
 
 
 def plot_confusion(path: Path, heads: dict[str, dict], title: str) -> None:

@@ -35,7 +35,7 @@ import numpy as np
 
 from model.errors import CompareError
 from model.data.errors import DatasetError
-from model.evaluate import read_predictions, write_json
+from model.evaluate import check_same_faces, read_predictions, write_json
 from model.labels import EXPRESSIVE_NON_SMILE
 from model.metrics import bootstrap_interval
 
@@ -49,11 +49,16 @@ FALSE_SMILE_AT = 0.5   # the lowest threshold a player can choose
 HALVING = 0.5
 
 
-def false_smiles(folder: Path) -> dict:
-    """Expressive non-smile faces and those scoring FALSE_SMILE_AT or more, per set and pooled."""
+def read_sets(folder: Path, names) -> dict[str, dict[str, np.ndarray]]:
+    """The validation predictions of ``names`` in ``folder`` (model.evaluate.read_predictions)."""
+    return {name: read_predictions(folder / f"{name}.csv") for name in names}
+
+
+def false_smiles(sets: dict[str, dict[str, np.ndarray]]) -> dict:
+    """Expressive faces known not to smile and the share of them scoring FALSE_SMILE_AT or
+    more, per set and pooled."""
     per_set, flags = {}, []
-    for name in EXPRESSIVE_SETS:
-        p = read_predictions(folder / f"{name}.csv")
+    for name, p in sets.items():
         labelled = ~np.isnan(p["label_smile"])
         no_smile = p["label_smile"] == 0 if labelled.any() else ~labelled
         false = p["smile"][np.isin(p["emotion"], EXPRESSIVE_NON_SMILE) & no_smile] >= FALSE_SMILE_AT
@@ -61,18 +66,17 @@ def false_smiles(folder: Path) -> dict:
         flags.append(false)
     pooled = np.concatenate(flags)
     if not len(pooled):
-        raise CompareError(f"{folder}: no expressive non-smile face in {', '.join(EXPRESSIVE_SETS)}")
+        raise CompareError(f"no expressive non-smile face in {', '.join(sets)}")
     return {"faces": int(len(pooled)), "rate": float(pooled.mean()), "sets": per_set}
 
 
-def accuracy(folder: Path, name: str, head: str) -> tuple[np.ndarray, str]:
-    """Per-face correctness of one head on one set."""
-    p = read_predictions(folder / f"{name}.csv")
+def correct(p: dict[str, np.ndarray], head: str) -> np.ndarray:
+    """Per-face correctness of one head, on the faces labelled for it."""
     if head == "smile":
         keep = ~np.isnan(p["label_smile"])
-        return (p["smile"][keep] > 0.5) == (p["label_smile"][keep] >= 0.5), f"{name} {head}"
+        return (p["smile"][keep] > 0.5) == (p["label_smile"][keep] >= 0.5)
     keep = p["emotion"] >= 0
-    return p["pred_emotion"][keep] == p["emotion"][keep], f"{name} {head}"
+    return p["pred_emotion"][keep] == p["emotion"][keep]
 
 
 def talking_seconds(folder: Path) -> float:
@@ -84,19 +88,23 @@ def talking_seconds(folder: Path) -> float:
 
 
 def judge(shipped: Path, candidate: Path) -> dict:
-    fs = {"shipped": false_smiles(shipped), "candidate": false_smiles(candidate)}
+    names = (*EXPRESSIVE_SETS, *(name for name, _ in BENCHMARKS))
+    before, after = read_sets(shipped, names), read_sets(candidate, names)
+    for name in names:  # every figure below compares the two on the same faces
+        check_same_faces(before[name], after[name], (shipped / f"{name}.csv", candidate / f"{name}.csv"))
+    fs = {side: false_smiles({name: sets[name] for name in EXPRESSIVE_SETS})
+          for side, sets in (("shipped", before), ("candidate", after))}
     halves = fs["candidate"]["rate"] <= HALVING * fs["shipped"]["rate"]
     talk = {"shipped": talking_seconds(shipped), "candidate": talking_seconds(candidate)}
     no_more_talking = talk["candidate"] <= talk["shipped"]
     holds = {}
     for name, head in BENCHMARKS:
-        before, label = accuracy(shipped, name, head)
-        after, _ = accuracy(candidate, name, head)
-        if len(before) != len(after) or not len(before):
-            raise CompareError(f"{candidate / name}.csv: not the same faces as {shipped / name}.csv")
-        low, _ = bootstrap_interval(lambda i: before[i].mean(), len(before))
-        holds[label] = {"shipped": float(before.mean()), "shipped_ci95_low": low,
-                        "candidate": float(after.mean()), "holds": bool(after.mean() >= low)}
+        right_before, right_after = correct(before[name], head), correct(after[name], head)
+        if not len(right_before):
+            raise CompareError(f"{shipped / name}.csv: no {head} labels")
+        low, _ = bootstrap_interval(lambda i: right_before[i].mean(), len(right_before))
+        holds[f"{name} {head}"] = {"shipped": float(right_before.mean()), "shipped_ci95_low": low,
+                                   "candidate": float(right_after.mean()), "holds": bool(right_after.mean() >= low)}
     benchmarks_hold = all(h["holds"] for h in holds.values())
     return {"shipped": str(shipped), "candidate": str(candidate),
             "false_smiles": fs, "false_smiles_halve": bool(halves),

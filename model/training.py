@@ -110,6 +110,10 @@ class TrainingSettings:
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.min_lr < 0 or self.num_workers < 0:
             raise ConfigError("training: epochs and batch_size must be >= 1, lr > 0, min_lr and num_workers >= 0")
+        try:
+            self.loss_config
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"training.loss: {exc}") from None
 
     @property
     def loss_config(self) -> LossConfig:
@@ -183,12 +187,9 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> dict:
     if unknown:
         raise ConfigError(f"{path}: unknown section(s) {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
     try:
-        tcfg, dcfg = settings(cfg)
-        tcfg.loss_config
+        _, dcfg = settings(cfg)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: training.loss: {exc}") from None
     if dcfg.subject is not None and not dcfg.manifest:
         raise ConfigError(f"{path}: data.subject needs data.manifest (the CSV holding that player's clips)")
     if dcfg.manifest:

@@ -96,3 +96,20 @@ def game_config(**values):
     if left:
         raise TypeError(f"no config section has {', '.join(left)}")
     return config
+
+
+@pytest.fixture
+def texts(monkeypatch) -> list[str]:
+    """Every string the screens and their widgets draw with draw_text, in order."""
+    from game.ui import error_screen, recording_screen, screens, theme, widgets
+
+    seen: list[str] = []
+    real = theme.draw_text
+
+    def recording(surface, font, label, colour, pos, anchor="topleft"):
+        seen.append(label)
+        return real(surface, font, label, colour, pos, anchor)
+
+    for module in (screens, widgets, recording_screen, error_screen):
+        monkeypatch.setattr(module, "draw_text", recording)
+    return seen

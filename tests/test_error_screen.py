@@ -12,26 +12,11 @@ from tests.conftest import game_config
 from game.config import load_config
 from game.errors import log_dir
 from game.flow import Phase
-from game.ui import error_screen, widgets
 from model.checkpoint import load_model
 
 
 class Broken(RuntimeError):
     pass
-
-
-@pytest.fixture
-def texts(monkeypatch) -> list[str]:
-    seen: list[str] = []
-    real = error_screen.draw_text
-
-    def recording(surface, font, label, colour, pos, anchor="topleft"):
-        seen.append(label)
-        return real(surface, font, label, colour, pos, anchor)
-
-    monkeypatch.setattr(error_screen, "draw_text", recording)
-    monkeypatch.setattr(widgets, "draw_text", recording)   # the buttons' labels
-    return seen
 
 
 @pytest.fixture

@@ -152,26 +152,6 @@ def test_face_off_with_one_face_names_the_missing_player_and_esc_leaves(prompts)
 
 
 # --- 6: high scores -----------------------------------------------------------------------
-@pytest.fixture
-def texts(monkeypatch) -> list[str]:
-    """Every string the screens and widgets draw with draw_text, in order."""
-    import game.ui.recording_screen as recording_module
-    import game.ui.screens as screens_module
-    import game.ui.widgets as widgets_module
-
-    seen: list[str] = []
-    real = theme.draw_text
-
-    def recording(surface, font, label, colour, pos, anchor="topleft"):
-        seen.append(label)
-        return real(surface, font, label, colour, pos, anchor)
-
-    monkeypatch.setattr(screens_module, "draw_text", recording)
-    monkeypatch.setattr(widgets_module, "draw_text", recording)
-    monkeypatch.setattr(recording_module, "draw_text", recording)
-    return seen
-
-
 def lose_at(app, host, clock, seconds: float, peak: float = 0.95) -> None:
     """Calibrate, count down, keep a straight face for ``seconds``, then laugh; on to the results."""
     app.start_game(1)

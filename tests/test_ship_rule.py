@@ -75,8 +75,8 @@ def test_only_faces_known_not_to_smile_count_as_false_smiles(tmp_path):
     unsure_anger, unlabelled_set_anger = ("", "0.9", "angry", "angry"), ("", "0.9", "angry", "angry")
     folder = figures(tmp_path / "a", [RIGHT_SMILE] * 4, [RIGHT_SAD] * 4, [CALM_ANGER] * 3 + [unsure_anger], talking_s=0.0)
     write(folder / "val_sfew.csv", [unlabelled_set_anger, ("", "0.1", "sad", "sad")])
-    from model.ship_rule import false_smiles
+    from model.ship_rule import false_smiles, read_sets
 
-    counted = false_smiles(folder)
+    counted = false_smiles(read_sets(folder, EXPRESSIVE_SETS))
     assert counted["sets"]["val_kdef"] == {"faces": 3, "rate": 0.0}
     assert counted["sets"]["val_sfew"] == {"faces": 2, "rate": 0.5}

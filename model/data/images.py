@@ -6,6 +6,7 @@ goes through ``np.fromfile`` + ``cv2.imdecode`` so paths with Hangul work on Win
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +23,13 @@ from model.face import FaceCropper
 log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+
+
+def natural_key(path: Path) -> tuple:
+    """Sort key of a file name with its numbers compared as numbers (frame2 before frame10),
+    case-insensitive; text and number parts never meet in a comparison."""
+    parts = re.split(r"(\d+)", path.name.casefold())
+    return tuple((1, int(part), part) if part.isdigit() else (0, 0, part) for part in parts)
 CROP_MODES = ("detect", "auto", "none")
 Colour = Literal["rgb", "grey", "keep"]
 _CACHE_VERSION = 1

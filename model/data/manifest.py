@@ -22,7 +22,6 @@ import dataclasses
 import hashlib
 import logging
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -34,7 +33,7 @@ from model.data.errors import DatasetError
 from model.data.faceset import FaceSet
 from model.data.folds import SPLITS, read_csv_rows
 from model.data.images import (CROP_MODES, IMAGE_EXTENSIONS, NO_FACE, UnreadableImage, centre_square,
-                               load_images, read_image)
+                               load_images, natural_key, read_image)
 from model.face import FACE_CROP_SIZE, FaceCropper
 from model.labels import EMOTIONS, EXPRESSIVE_NON_SMILE, emotion_index
 
@@ -312,8 +311,3 @@ def iter_frames(path: Path, max_frames: int | None) -> Iterator[np.ndarray]:
             yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     finally:
         capture.release()
-
-
-def natural_key(path: Path) -> list:
-    """frame2.png before frame10.png."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
