@@ -1,3 +1,3 @@
-"""One-off research commands (``python -m experiments.NAME``, and evaluate_weights.sh): figures
+"""One-off research commands (``python -m experiments.NAME``): figures
 of checkpoints, the engine over labelled clips, ablations, weight averaging, labeller agreement.
 They use game/ and model/; nothing in game/ or model/ imports them."""

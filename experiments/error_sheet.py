@@ -2,7 +2,7 @@
 
     python -m experiments.error_sheet PREDICTIONS.csv --weights weights/smile_emotion.pt --out runs/errors.png
 
-PREDICTIONS.csv is ``model.evaluate --predictions`` (or ``PREDICTIONS=DIR experiments/evaluate_weights.sh``)
+PREDICTIONS.csv is ``model.evaluate --predictions`` (or ``python -m experiments.evaluate_weights --predictions DIR``)
 of that checkpoint on a smile set. Each face it gets wrong at 0.5 is cut as the checkpoint cuts it
 (its own cropper; the whole image where no face is found) and tiled with its label and score,
 misses of a smile first, then false smiles, each by how wrong the score is. Dataset images only:

@@ -2,7 +2,7 @@
 
     python -m experiments.score_levels DIR [--markdown]
 
-DIR holds the predictions of ``PREDICTIONS=DIR bash experiments/evaluate_weights.sh WEIGHTS OUT`` (the
+DIR holds the predictions of ``python -m experiments.evaluate_weights --weights WEIGHTS --predictions DIR`` (the
 test sets) and ``talking_out.json``. For each kind of face it prints how many there are, the median
 and 90th percentile of the smile score, and the share above each threshold a player can pick
 (0.5 easy … 0.9 hard): calm faces and grimaces should stay below 0.5, broad smiles above 0.9.

@@ -3,8 +3,9 @@
     python -m model.ship_rule SHIPPED_DIR CANDIDATE_DIR [--json OUT]
 
 Each DIR holds one checkpoint's validation figures, written by
-``SETS=validation PREDICTIONS=DIR bash experiments/evaluate_weights.sh CHECKPOINT DIR``: one
-predictions CSV per validation set and ``talking_out.json`` (``experiments.talking_out``). The rule
+``python -m experiments.evaluate_weights --sets validation --weights CHECKPOINT --out DIR
+--predictions DIR``: one predictions CSV per validation set of model.eval_sets, and
+``talking_out.json`` (``experiments.talking_out``). The rule
 measures what a player pays for, a false OUT, and passes the candidate when all of these hold:
 
 1. **False smiles halve.** On the validation faces labelled angry, disgust, fear, sad or surprise
@@ -35,16 +36,14 @@ import numpy as np
 
 from model.errors import CompareError
 from model.data.errors import DatasetError
+from model.eval_sets import TALKING_OUT, VALIDATION_SETS
 from model.evaluate import check_same_faces, read_predictions, write_json
 from model.labels import EXPRESSIVE_NON_SMILE
 from model.metrics import bootstrap_interval
 
-# Validation predictions whose expressive faces count for clause 1 (FER2013's PublicTest as FER+'s
-# annotators label it: cleaner emotions, and smile labels where they agree).
-EXPRESSIVE_SETS = ("val_fer2013_publictest_ferplus", "val_kdef", "val_taiwan_performers", "val_sfew")
-# Clause 3: (set, head) that must hold.
-BENCHMARKS = (("val_genki4k_fold1", "smile"), ("val_smilesmiled_fold1", "smile"), ("val_fer2013_publictest", "emotion"))
-TALKING = "talking_out.json"
+# Validation predictions whose expressive faces count for clause 1, and clause 3's (set, head).
+EXPRESSIVE_SETS = tuple(s.name for s in VALIDATION_SETS if s.expressive)
+BENCHMARKS = tuple((s.name, s.benchmark) for s in VALIDATION_SETS if s.benchmark)
 FALSE_SMILE_AT = 0.5   # the lowest threshold a player can choose
 HALVING = 0.5
 
@@ -80,7 +79,7 @@ def correct(p: dict[str, np.ndarray], head: str) -> np.ndarray:
 
 
 def talking_seconds(folder: Path) -> float:
-    path = folder / TALKING
+    path = folder / TALKING_OUT
     try:
         return float(json.loads(path.read_text(encoding="utf-8"))["out_in_no_smile_s"])
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -526,3 +526,26 @@ def test_sequence_clips_pad_and_window_and_stills_match_their_shape():
 def test_sequence_rejects_more_views_than_steps():
     with pytest.raises(ValueError, match="still_views"):
         SequenceDataset(still_set(), PRE, seq_len=4, still_views=5)
+
+
+def test_hidden_upper_face_greys_one_band_over_all_views_and_masks_the_emotion():
+    faces = still_set()
+    ds = SequenceDataset(faces, Preprocessing(input_size=32, grayscale=True), seed=5,
+                         still_views=3, hide_upper_face=1.0)
+    for i in range(len(faces)):
+        s = ds[i]
+        views = s["frames"][:, 0].numpy()
+        flat_rows = [r for r in range(32) if all(np.ptp(v[r]) == 0 for v in views)]
+        top, bottom = flat_rows[0], flat_rows[-1] + 1
+        assert flat_rows == list(range(top, bottom))              # one band, the same on every view
+        assert 0.08 * 32 - 1 <= top <= 0.18 * 32 + 1 and 0.48 * 32 - 1 <= bottom <= 0.54 * 32 + 1
+        assert not s["emotion_mask"] and bool(s["smile_mask"]) == bool(ds.smile_mask[i])
+    never = SequenceDataset(faces, PRE, seed=5)
+    assert [bool(never[i]["emotion_mask"]) for i in range(6)] == never.emotion_mask.tolist()
+    static = SequenceDataset(faces, PRE, augment=False, hide_upper_face=1.0)   # evaluation never hides
+    assert torch.equal(static[2]["frames"], PRE([faces.items[2]]))
+
+
+def test_hidden_upper_face_is_a_probability():
+    with pytest.raises(ValueError, match="hide_upper_face is a probability"):
+        SequenceDataset(still_set(), PRE, hide_upper_face=1.5)

@@ -1,6 +1,7 @@
 import json
 
-from model.ship_rule import BENCHMARKS, EXPRESSIVE_SETS, TALKING
+from model.eval_sets import TALKING_OUT as TALKING
+from model.ship_rule import BENCHMARKS, EXPRESSIVE_SETS
 from model.ship_rule import main as ship_rule_main
 from tests.test_compare import write
 

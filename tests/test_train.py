@@ -360,3 +360,12 @@ def test_a_checkpoint_write_cut_short_by_a_kill_leaves_no_temp_file_after_the_ne
 def test_a_misspelt_or_non_finite_setting_is_named_with_the_file(override, message):
     with pytest.raises(ConfigError, match=r"pretrain\.yaml: " + re.escape(message)):
         load_config(ROOT / "configs" / "pretrain.yaml", [override])
+
+
+def test_hide_upper_face_must_be_a_probability(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / "configs" / "pretrain.yaml").read_text())
+    with pytest.raises(ConfigError, match="bad.yaml: data.hide_upper_face is a probability"):
+        load_config(bad, ["data.hide_upper_face=1.5"])
+    with pytest.raises(ConfigError, match="bad.yaml: data.hide_upper_face"):
+        load_config(bad, ["data.hide_upper_face=.nan"])
