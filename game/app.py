@@ -1,11 +1,15 @@
-"""The windowed game: pygame window, input, sounds, and the round's state machine
-(game/flow.py) fed with the engine's newest result.
+"""The windowed game: ``App`` is the pygame loop (input -> update -> draw) around the round's
+state machine (game/flow.py), fed with the engine's newest result.
 
 The UI thread never waits on the model: the engine runs on its own threads
 (game/host.py) and the loop reads the newest result once per tick, for the flow and
-the screen alike. ``--screenshot`` runs the engine synchronously on a file instead, so
-the saved screen shows a known frame. The rules and the window's timings are the game
-config's (``configs/game.yaml``); the player's settings hold their own choices.
+the screen alike. App handles the input and the player's settings and hands the rest to
+the objects that own it: the recording mode (game/ui/recording_screen.py ``RecordingMode``),
+the watch pane (game/watch.py ``WatchPane``), the high-score table (game/scores.py
+``HighScores``), the laugh pictures (game/pictures.py ``LaughPictures``) and the screens
+(game/ui/). ``--screenshot`` runs the engine synchronously on a file instead, so the saved
+screen shows a known frame. The rules and the window's timings are the game config's
+(``configs/game.yaml``); the player's settings hold their own choices.
 """
 from __future__ import annotations
 
@@ -18,34 +22,32 @@ import logging  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import deque  # noqa: E402
-from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable  # noqa: E402
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
 from model.checkpoint import load_model, pick_device  # noqa: E402
 
 from game.capture import SourceError, SourceState, SourceStatus  # noqa: E402
 from game.config import ConfigError, GameConfig, load_config, snap_threshold  # noqa: E402
-from game.flow import Event, GameFlow, Outcome, Phase, PlayerTrack  # noqa: E402
+from game.flow import Event, GameFlow, Phase  # noqa: E402
 from game.errors import log_dir, write_error_log  # noqa: E402
 from game.i18n import LANGUAGES, text  # noqa: E402
 from game.inference import configure_torch_threads  # noqa: E402
-from game.recording import Plan, RecordingStore, recordings_dir  # noqa: E402
-from game.scores import HighScores, ScoreEntry  # noqa: E402
+from game.pictures import LaughPictures  # noqa: E402
+from game.recording import Plan  # noqa: E402
+from game.scores import HighScores  # noqa: E402
 from game.host import EngineHost, Host  # noqa: E402
 from game.settings import SettingsStore, config_dir, pictures_dir, remove_stale_temporary_files  # noqa: E402
 from game.sounds import Sounds  # noqa: E402
 from game.types import EngineResult  # noqa: E402
 from game.ui import theme  # noqa: E402
 from game.ui.error_screen import ErrorScreen  # noqa: E402
-from game.ui.recording_screen import RecordingScreen  # noqa: E402
+from game.ui.recording_screen import RecordingMode  # noqa: E402
 from game.ui.screens import TITLE_MENU, Screens, ScreenState  # noqa: E402
-from game.ui.window import MOUSE_EVENTS, Window, open_window  # noqa: E402
-from game.watch import WatchError, WatchPlayer  # noqa: E402
+from game.ui.window import MOUSE_EVENTS, Window, ask_video_file, open_window  # noqa: E402
+from game.watch import WatchError, WatchPane  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -69,30 +71,31 @@ RATE_WINDOW = 240   # event times kept for the FPS and inference-rate readouts (
 PAUSABLE = (Phase.CALIBRATE, Phase.COUNTDOWN, Phase.PLAYING)
 
 
-VIDEO_PATTERNS = "*.mp4 *.avi *.mov *.mkv *.webm *.m4v"
-
-
-def ask_video_file() -> str | None:
-    """A file chooser for a video (None: cancelled); OSError where none can be shown."""
-    try:
-        import tkinter
-        from tkinter import filedialog
-    except ImportError as exc:
-        raise OSError(f"no file chooser ({exc})") from None
-    try:
-        root = tkinter.Tk()
-        root.withdraw()
-        try:
-            path = filedialog.askopenfilename(title="웃참 · video", filetypes=[("video", VIDEO_PATTERNS), ("*", "*")])
-        finally:
-            root.destroy()
-    except tkinter.TclError as exc:
-        raise OSError(f"no file chooser ({exc})") from None
-    return path or None
-
-
 def _is_camera(spec: str | int) -> bool:
     return str(spec).isdigit()
+
+
+class Rates:
+    """The FPS and inference-rate readouts: when the last screen frames were drawn and the last
+    new engine results arrived."""
+
+    def __init__(self) -> None:
+        self._frames: deque[float] = deque(maxlen=RATE_WINDOW)
+        self._results: deque[float] = deque(maxlen=RATE_WINDOW)
+        self._last: EngineResult | None = None
+
+    def tick(self, now: float, result: EngineResult | None) -> None:
+        """A screen frame at ``now`` that read ``result`` (counted once as a new result)."""
+        self._frames.append(now)
+        if result is not None and result is not self._last:
+            self._results.append(now)
+        self._last = result
+
+    def fps(self, now: float) -> int:
+        return per_second(self._frames, now)
+
+    def infer_rate(self, now: float) -> int:
+        return per_second(self._results, now)
 
 
 def per_second(times: deque[float], now: float) -> int:
@@ -100,83 +103,46 @@ def per_second(times: deque[float], now: float) -> int:
     return sum(t > now - 1.0 for t in times)
 
 
-def save_laugh_moment(image: np.ndarray, folder: Path) -> Path:
-    """Write the laugh frame as a PNG (only when the player turned saving on)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"utcham_laugh_{datetime.now():%Y%m%d_%H%M%S}.png"
-    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"cannot write {path}")
-    return path
-
-
-def save_replay_gif(tracks: list[PlayerTrack], folder: Path, mirror: bool, speed: float) -> Path:
-    """The replay's face crops as an animated GIF, players side by side, slowed like on screen
-    (only when the player presses G)."""
-    from PIL import Image
-
-    times = sorted({t for track in tracks for t, _ in track.replay})
-    if not times:
-        raise OSError("no replay was kept")
-    blank = np.zeros_like(next(track.replay[0][1] for track in tracks if track.replay))
-    frames = []
-    for t in times:
-        faces = [track.replay_at(t) if track.replay else blank for track in tracks]
-        frames.append(Image.fromarray(np.concatenate([f[:, ::-1] if mirror else f for f in faces], axis=1)))
-    gaps = [b - a for a, b in zip(times, times[1:])] or [1 / 30]
-    durations = [max(20, round(1000 * gap / speed)) for gap in gaps + gaps[-1:]]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"utcham_replay_{datetime.now():%Y%m%d_%H%M%S}.gif"
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
-    return path
-
-
 class App:
-    """Input, state machine, sounds and drawing for one window (or an off-screen surface in tests)."""
+    """One window (or an off-screen canvas in tests): input, the player's settings, sounds, and
+    the loop that hands the engine's newest result to the flow, the recording mode and the screens."""
 
     def __init__(self, host: Host, config: GameConfig = GameConfig(), players: int = 1,
-                 settings_store: SettingsStore | None = None, scores: HighScores | None = None,
                  sounds: Sounds | None = None, clock: Callable[[], float] = time.monotonic,
-                 surface: pygame.Surface | None = None, record_plan: Plan = Plan(), record_clip_s: float = 2.0,
-                 choose_file: Callable[[], str | None] = ask_video_file):
-        """config: the rules and timings (``ui``, ``judge``); the other arguments replace what
-        the game would make itself (tests script them)."""
+                 record_plan: Plan = Plan(), choose_file: Callable[[], str | None] = ask_video_file):
+        """config: the rules and timings (``ui``, ``judge``); record_plan: how the recording mode
+        records; sounds, clock and choose_file replace what the game would use itself (tests
+        script them)."""
         self.host, self.ui, self.clock, self.choose_file = host, config.ui, clock, choose_file
-        self.record_plan, self.record_clip_s = record_plan, record_clip_s
-        self.store = settings_store or SettingsStore(config=config)
-        self.scores = scores or HighScores()
+        self.store = SettingsStore(config=config)
+        self.scores = HighScores()
         for path in (self.store.path, self.scores.path):   # left by a game that was killed mid-save
             for stale in remove_stale_temporary_files(path):
                 log.info("removed %s (an unfinished save)", stale)
         self.settings, problems = self.store.load()
         problems += self.scores.load()
-        self.fonts = theme.Fonts()
-        if not self.fonts.has_hangul:
+        fonts = theme.Fonts()
+        if not fonts.has_hangul:
             self.settings.language = "en"
-        self.screens = Screens(self.fonts, self.ui.threshold_step)
-        self.error_screen = ErrorScreen(self.fonts)
+        self.screens = Screens(fonts, self.ui.threshold_step)
+        self.error_screen = ErrorScreen(fonts)
         self.failure: tuple[str, Path | None] | None = None   # processing failed: (what, traceback log)
-        self.window = Window(surface)
-        self.surface = self.window.canvas   # every screen is drawn here
+        self.window = Window()
         self.sounds = sounds or Sounds(self.settings.sound, start=False)   # opened once the source is known
         self.sounds.enabled = self.settings.sound
         self.flow = GameFlow(config, players)
-        self.watch: WatchPlayer | None = None
-        self.watch_visible = True
-        self.recording: RecordingScreen | None = None   # the recording mode, while it is open
+        self.watch = WatchPane()
+        self.recording = RecordingMode(fonts, record_plan)
+        self.pictures = LaughPictures()
         self.running = True
         self.source_problem = ""    # why the source could not be opened: the no-camera screen is up
         self._players_wanted = players
         self.show_help = False
         self._overlay_paused = False   # the help overlay paused the round (and resumes it when closed)
         self.menu_index = TITLE_MENU.index("menu_faceoff" if players == 2 else "menu_solo")   # --players 2
-        self.new_rank: int | None = None
-        self.laugh_note = ""
-        self._laugh_handled = False
         self._toast, self._toast_until = "", 0.0
         self._source_note = ""
-        # When the last screen frames were drawn and the last new engine results arrived.
-        self._step_times: deque[float] = deque(maxlen=RATE_WINDOW)
-        self._result_times: deque[float] = deque(maxlen=RATE_WINDOW)
+        self.rates = Rates()
         self._result: EngineResult | None = None   # the engine's newest, read once per tick (step)
         self._shown: EngineResult | None = None    # what the screen shows: frozen while paused
         for problem in problems:
@@ -199,6 +165,11 @@ class App:
             self.settings.two_stage = two_stage
         self.host.configure(self.settings.threshold, self.settings.two_stage)
 
+    @property
+    def surface(self) -> pygame.Surface:
+        """The window's canvas: every screen is drawn here."""
+        return self.window.canvas
+
     # --- small services ----------------------------------------------------------------------
     def toast(self, message: str, seconds: float | None = None) -> None:
         self._toast, self._toast_until = message, self.clock() + (self.ui.toast_s if seconds is None else seconds)
@@ -220,15 +191,13 @@ class App:
         self.toast(self.t("toast_threshold", value=value))
 
     def open_watch(self, path: str | Path) -> None:
+        """A video file or folder dropped on the window plays in the watch pane."""
         try:
-            player = WatchPlayer.open(path)
+            player = self.watch.open(path)
         except WatchError as exc:
             log.warning("%s", exc)
             self.toast(self.t("toast_watch_error", error=exc))
             return
-        if self.watch is not None:
-            self.watch.stop()
-        self.watch, self.watch_visible = player.start(), True
         self.toast(self.t("toast_watch", name=player.name))
 
     def connect(self, players: int) -> bool:
@@ -271,37 +240,27 @@ class App:
 
     def open_recording(self) -> None:
         """The recording mode (title menu): consent first, then guided clips of the engine's face."""
-        if not self.connect(1):
-            return
-        self.recording = RecordingScreen(self.fonts, RecordingStore(recordings_dir()), self.host.preprocessing,
-                                         plan=self.record_plan, clip_seconds=self.record_clip_s,
-                                         source=str(self.host.spec))
-        pygame.key.start_text_input()   # the player types an ID
-
-    def close_recording(self) -> None:
-        self.recording.close()
-        self.recording = None
-        pygame.key.stop_text_input()
+        if self.connect(1):
+            self.recording.open(self.host.preprocessing, str(self.host.spec))
 
     # --- input -----------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
         event = self.window.on_canvas(event)   # mouse positions on the canvas, whatever the window's size
-        if self.failure is not None and event.type != pygame.QUIT:
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif self.failure is not None:
             choice = self.error_screen.handle_event(event)
             if choice == "retry":
                 self.retry_processing()
             elif choice == "quit":
                 self.running = False
-            return
-        if self.source_problem and event.type != pygame.QUIT:
+        elif self.source_problem:
             self._source_event(event)
-            return
-        if self.recording is not None and event.type != pygame.QUIT:
-            self.recording.handle_event(event)   # it takes every key while open (typing an ID)
-            return
-        if event.type == pygame.QUIT:
-            self.running = False
-        elif event.type == pygame.DROPFILE:
+        elif not self.recording.handle_event(event):   # while open, it takes every event (typing an ID)
+            self._game_event(event)
+
+    def _game_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.DROPFILE:
             self.open_watch(event.file)
         elif event.type == pygame.KEYDOWN:
             self.handle_key(event.key)
@@ -384,7 +343,7 @@ class App:
         self.toast(self.t("toast_sound_on" if self.settings.sound else "toast_sound_off"))
 
     def toggle_watch(self) -> None:
-        self.watch_visible = not self.watch_visible
+        self.watch.toggle()
 
     def _phase_key(self, key: int) -> None:
         phase, go = self.flow.phase, key in (pygame.K_RETURN, pygame.K_SPACE, pygame.K_KP_ENTER)
@@ -403,7 +362,7 @@ class App:
         elif phase is Phase.LAUGH and key == pygame.K_g:
             self.save_replay()
         elif phase is Phase.RESULTS and go:
-            self.new_rank = None
+            self.scores.new_rank = None
             self.flow.again()
         elif phase is Phase.RESULTS and key == pygame.K_c:
             self.start_game(self.flow.players)
@@ -424,7 +383,7 @@ class App:
     def start_game(self, players: int, practice: bool = False) -> None:
         if not self.connect(players):   # e.g. the camera was unplugged while on the title screen
             return
-        self.new_rank = None
+        self.scores.new_rank = None
         if practice:
             self.flow.begin_practice(players)
         else:
@@ -442,9 +401,7 @@ class App:
     # --- the clock ---------------------------------------------------------------------------
     def step(self, now: float) -> None:
         result = self.host.latest()   # the one read this tick: flow, recording and screen see it
-        self._step_times.append(now)
-        if result is not None and result is not self._result:
-            self._result_times.append(now)
+        self.rates.tick(now, result)
         self._result = result
         if not self.flow.paused:
             self._shown = result
@@ -457,17 +414,11 @@ class App:
                 self._processing_failed(error)
             return
         self._source_note = self._describe(state)
-        if self.recording is not None:
-            self.recording.update(result)
-            if self.recording.finished:
-                self.close_recording()
+        if self.recording.update(result):   # while open, the result is the recording's
             return
         for event in self.flow.update(now, result):
             self._on_event(event)
-        if (self.flow.phase is Phase.LAUGH and not self._laugh_handled
-                and self.flow.phase_time >= self.ui.laugh_flash_s):
-            self._laugh_handled = True
-            self._keep_laugh_moment()
+        self.pictures.update(self.flow, self.settings.save_laugh_moment, self.settings.language)
 
     def _processing_failed(self, error: BaseException) -> None:
         """The engine's processing thread stopped: the traceback goes to a log file, the
@@ -494,59 +445,26 @@ class App:
             self.host.set_baselines(self.flow.baselines)
             self.toast(self.t("calib_done", values=" / ".join(f"{b:.2f}" for b in self.flow.baselines)))
         elif event is Event.ROUND_OVER:
-            self._laugh_handled, self.laugh_note = False, ""
-            self._record_score()
-
-    def _record_score(self) -> None:
-        result = self.flow.result
-        if self.flow.players != 1 or self.flow.practice or result.outcome is Outcome.HID:
-            return   # face-offs, practice and disqualified rounds are not ranked
-        entry = ScoreEntry.now(result.seconds, self.flow.tracks[0].peak, self.settings.threshold,
-                               won=result.outcome is Outcome.SURVIVED, round_seconds=self.ui.round_seconds)
-        self.new_rank = self.scores.add(entry)
-        problem = self.scores.save()
-        if problem:
-            log.warning("%s", problem)
+            self.pictures.new_round()
+            problem = self.scores.record_round(self.flow, self.settings.threshold)
+            if problem:
+                log.warning("%s", problem)
 
     def save_replay(self) -> None:
-        """G on the laugh replay: write it as an animated GIF where laugh moments go."""
+        """G on the laugh replay: the players' faces in their order on screen, as a GIF."""
         order = self.screens.panel_order(self.host.live) if self.flow.players == 2 else [0]
         tracks = [self.flow.tracks[player] for player in sorted(range(self.flow.players), key=order.__getitem__)]
-        try:
-            path = save_replay_gif(tracks, pictures_dir(), self.host.live, self.ui.replay_speed)
-        except (OSError, ValueError) as exc:
-            self.laugh_note = self.t("laugh_save_failed", error=exc)
-            log.warning("replay not saved: %s", exc)
-            return
-        self.laugh_note = self.t("replay_saved", path=path)
-        log.info("replay saved to %s", path)
-
-    def _keep_laugh_moment(self) -> None:
-        """Save the peak frame only when the player opted in; otherwise it stays in memory."""
-        track = self.flow.tracks[self.flow.result.losers[0]]
-        if not self.settings.save_laugh_moment or track.peak_frame is None:
-            return
-        try:
-            path = save_laugh_moment(track.peak_frame, pictures_dir())
-        except OSError as exc:
-            self.laugh_note = self.t("laugh_save_failed", error=exc)
-            log.warning("laugh moment not saved: %s", exc)
-            return
-        self.laugh_note = self.t("laugh_saved", path=path)
-        log.info("laugh moment saved to %s", path)
+        self.pictures.save_replay(tracks, self.host.live, self.ui.replay_speed, self.settings.language)
 
     # --- drawing -----------------------------------------------------------------------------
     def _state(self, now: float | None = None) -> ScreenState:
         now = self.clock() if now is None else now
-        watch = self.watch
         return ScreenState(
-            flow=self.flow, settings=self.settings, result=self._shown, mirror=self.host.live,
-            watch_frame=watch.latest() if watch else None, watch_name=watch.name if watch else "",
-            watch_count=len(watch.clips) if watch else 0, watch_visible=self.watch_visible,
-            fps=per_second(self._step_times, now), infer_rate=per_second(self._result_times, now), toast=self._toast if now < self._toast_until else "",
-            show_help=self.show_help, menu_index=self.menu_index,
-            scores=self.scores.table(self.ui.round_seconds),
-            new_rank=self.new_rank, laugh_note=self.laugh_note, source_note=self._source_note, now=now)
+            flow=self.flow, settings=self.settings, result=self._shown, mirror=self.host.live, **self.watch.view(),
+            fps=self.rates.fps(now), infer_rate=self.rates.infer_rate(now),
+            toast=self._toast if now < self._toast_until else "", show_help=self.show_help, menu_index=self.menu_index,
+            scores=self.scores.table(self.ui.round_seconds), new_rank=self.scores.new_rank,
+            laugh_note=self.pictures.note, source_note=self._source_note, now=now)
 
     def draw(self, now: float) -> pygame.Surface:
         if self.failure is not None:
@@ -555,10 +473,8 @@ class App:
             self.screens.draw_no_source(self.surface, self.settings.language, camera=_is_camera(self.host.spec),
                                         detail=self.source_problem,
                                         toast=self._toast if now < self._toast_until else "")
-        elif self.recording is not None:
-            self.recording.draw(self.surface, self._result, self.settings.language, mirror=self.host.live,
-                                note=self._source_note)
-        else:
+        elif not self.recording.draw(self.surface, self._result, self.settings.language, self.host.live,
+                                     self._source_note):
             self.screens.draw(self.surface, self._state(now))
         return self.surface
 
@@ -575,10 +491,8 @@ class App:
             ticker.tick(self.ui.fps)
 
     def close(self) -> None:
-        if self.recording is not None:
-            self.close_recording()   # a session still recording keeps its finished clips
-        if self.watch is not None:
-            self.watch.stop()
+        self.recording.close()   # a session still recording keeps its finished clips
+        self.watch.stop()
         self.host.close()
 
 
@@ -619,7 +533,7 @@ def run_game(args: argparse.Namespace) -> int:
             return 2
         if args.watch:
             try:
-                app.watch = WatchPlayer.open(args.watch).start()
+                app.watch.open(args.watch)
             except WatchError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2

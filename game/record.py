@@ -19,10 +19,10 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 import argparse  # noqa: E402
-import math  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from contextlib import closing  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable  # noqa: E402
 
@@ -57,11 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"comma-separated prompts, in order (default: all: {','.join(p.key for p in PROMPTS)})")
     rec.add_argument("--label", action="append", default=[], metavar="PROMPT=SMILE,EMOTION",
                      help="override a prompt's label, e.g. genuine_laugh=0.8,happy (repeatable)")
-    rec.add_argument("--clips", type=int, default=3, help="clips per prompt (default 3)")
-    rec.add_argument("--clip-seconds", type=float, default=2.0, help="clip length in seconds (default 2)")
+    # The defaults are the Plan's (game/recording.py), as the game's recording mode records.
+    rec.add_argument("--clips", type=int, default=Plan.clips_per_prompt, help="clips per prompt (default %(default)g)")
+    rec.add_argument("--clip-seconds", type=float, default=Plan.clip_s, help="clip length in seconds (default %(default)g)")
     rec.add_argument("--clip-frames", type=int, default=None, help="clip length in frames (overrides --clip-seconds)")
-    rec.add_argument("--prepare-seconds", type=float, default=3.0,
-                     help="time to get ready after each prompt is shown (default 3)")
+    rec.add_argument("--prepare-seconds", type=float, default=Plan.prepare_s,
+                     help="time to get ready after each prompt is shown (default %(default)g)")
     rec.add_argument("--weights", default=None,
                      help="checkpoint whose crop margin the crops use (default: weights/smile_emotion.pt if present)")
     rec.add_argument("--config", default=None, help="game settings YAML for tracking and camera (default: built-in)")
@@ -93,10 +94,28 @@ def ask_consent(text: str, ask: Callable[[str], str] = input) -> bool:
         return False
 
 
-def clip_frames_for(args: argparse.Namespace, fps: float) -> int:
+def plan_for(args: argparse.Namespace, camera_fps: int) -> Plan:
+    """The Plan the flags ask for; a bad value is an error naming its flag. A length in
+    frames (--clip-frames) is told in seconds at the camera's rate, as the consent text says
+    it before the camera is opened."""
+    prompts = select_prompts(args.prompts.split(",") if args.prompts else None, args.label)
+    if args.clip_frames is not None and args.clip_frames < 1:
+        raise RecordingError(f"--clip-frames must be at least 1, got {args.clip_frames}")
+    seconds = args.clip_frames / camera_fps if args.clip_frames is not None else args.clip_seconds
+    plan = Plan(prompts)
+    for flag, name, value in (("--prepare-seconds", "prepare_s", args.prepare_seconds),
+                              ("--clips", "clips_per_prompt", args.clips), ("--clip-seconds", "clip_s", seconds)):
+        try:
+            plan = replace(plan, **{name: value})   # Plan checks each value
+        except RecordingError as exc:
+            raise RecordingError(f"{flag}: {exc}") from None
+    return plan
+
+
+def clip_frames_for(args: argparse.Namespace, plan: Plan, fps: float) -> int:
     if args.clip_frames is not None:
         return args.clip_frames
-    return max(1, round(args.clip_seconds * fps))
+    return max(1, round(plan.clip_s * fps))
 
 
 def describe(event: Progress, guided: GuidedRecording) -> str | None:
@@ -117,25 +136,15 @@ def describe(event: Progress, guided: GuidedRecording) -> str | None:
 
 def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
     player = check_player(args.player)
-    prompts = select_prompts(args.prompts.split(",") if args.prompts else None, args.label)
-    if not 0 <= args.prepare_seconds < math.inf:   # NaN fails this too
-        raise RecordingError(f"--prepare-seconds must be a number of seconds >= 0, got {args.prepare_seconds}")
-    plan = Plan(prompts, clips_per_prompt=args.clips, prepare_s=args.prepare_seconds)
-    if args.clip_frames is not None and args.clip_frames < 1:
-        raise RecordingError(f"--clip-frames must be at least 1, got {args.clip_frames}")
-    if args.clip_frames is None and not 0 < args.clip_seconds < math.inf:
-        raise RecordingError(f"--clip-seconds must be a positive number of seconds, got {args.clip_seconds}")
+    config = load_config(args.config)
+    plan = plan_for(args, config.source.camera_fps)
     weights = args.weights or (DEFAULT_WEIGHTS if DEFAULT_WEIGHTS.is_file() else None)
     preprocessing = crop_preprocessing(weights)   # a bad checkpoint stops us before anything is asked
     store = RecordingStore(args.out)
     store.read_rows()   # a manifest that cannot be appended to stops us before anything is recorded
     for stale in remove_stale_temporary_files(store.manifest):
         print(f"removed {stale} (an unfinished manifest update of a recording that was killed)")
-    config = load_config(args.config)
-    # Told before the camera is opened, so a length in frames is put in seconds at the camera's rate.
-    seconds = args.clip_frames / config.source.camera_fps if args.clip_frames is not None else args.clip_seconds
-    texts = [consent_text(lang, player, store.root, len(prompts), plan.clips_per_prompt, seconds)
-             for lang in ("ko", "en")]
+    texts = [consent_text(lang, player, store.root, plan) for lang in ("ko", "en")]
     if args.i_consent:
         print("\n\n".join(texts), flush=True)
         consent = Consent(player, now_iso(), "--i-consent flag")
@@ -153,7 +162,7 @@ def run_record(args: argparse.Namespace, ask: Callable[[str], str] = input) -> i
         raise
     print(f"crop margin {preprocessing.crop_margin:g}{', eyes levelled' if preprocessing.align else ''} "
           f"({'from ' + str(weights) if weights else 'default: no checkpoint yet'}); source {source.name}")
-    session = Session(store, consent, source.name, clip_frames_for(args, source.fps), preprocessing)
+    session = Session(store, consent, source.name, clip_frames_for(args, plan, source.fps), preprocessing)
     guided = GuidedRecording(session, plan)
 
     def on_progress(event: Progress, g: GuidedRecording) -> None:

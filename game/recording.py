@@ -173,11 +173,10 @@ class Consent:
     how: str          # e.g. "--i-consent flag", "answered y at the prompt", "game screen"
 
 
-def consent_text(lang: str, player: str, out: Path, prompts: int, clips: int, clip_seconds: float,
-                 size: int = FACE_CROP_SIZE) -> str:
+def consent_text(lang: str, player: str, out: Path, plan: Plan, size: int = FACE_CROP_SIZE) -> str:
     """Exactly what is saved and where, in ``lang`` ("ko" or "en")."""
-    return text(lang, "rec_consent", player=player, out=out, prompts=prompts, clips=clips,
-                seconds=round(clip_seconds, 1), size=size)
+    return text(lang, "rec_consent", player=player, out=out, prompts=len(plan.prompts),
+                clips=plan.clips_per_prompt, seconds=round(plan.clip_s, 1), size=size)
 
 
 def crop_preprocessing(weights: str | Path | None) -> Preprocessing:
@@ -487,17 +486,24 @@ class Progress(str, Enum):
 
 @dataclass(frozen=True)
 class Plan:
-    """How a guided session runs (times are source seconds, so a file works like a camera)."""
+    """How a guided session runs (times are source seconds, so a file works like a camera).
+
+    The one owner of the recording defaults and their checks: the game's recording mode
+    (game/ui/recording_screen.py) records with a Plan, and ``python -m game.record`` takes its
+    flags' defaults from these fields."""
 
     prompts: tuple[Prompt, ...] = PROMPTS
     clips_per_prompt: int = 3
-    prepare_s: float = 3.0
+    prepare_s: float = 3.0     # the prompt is shown this long before its clips start
+    clip_s: float = 2.0        # one clip's length (in frames at the rate the faces arrive)
 
     def __post_init__(self) -> None:
         if self.clips_per_prompt < 1:
             raise RecordingError(f"clips per prompt must be at least 1, got {self.clips_per_prompt}")
         if not 0 <= self.prepare_s < math.inf:   # NaN fails this too
             raise RecordingError(f"prepare seconds must be a number >= 0, got {self.prepare_s}")
+        if not 0 < self.clip_s < math.inf:
+            raise RecordingError(f"clip seconds must be a positive number, got {self.clip_s}")
 
 
 class GuidedRecording:

@@ -2,7 +2,8 @@
 
 One table per round length (an 8 s win and a 13 s laugh in a 30 s round are not
 comparable). Longer survival ranks higher; at equal time a higher threshold (harder
-game) and then a lower peak smile win. Disqualified rounds are never entered. Times
+game) and then a lower peak smile win. Only solo rounds are ranked: face-offs, practice
+and disqualified rounds are never entered (``HighScores.record_round``). Times
 and peaks are rounded once, here, so the results headline and the table agree. A bad
 file is reported, the rows that could be read are kept, and the file as it was is kept
 beside it as ``scores.json.corrupt-<timestamp>``.
@@ -14,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from game.flow import GameFlow, Outcome
 from game.settings import config_dir, keep_broken, read_json, write_json_atomic
 
 TABLE_SIZE = 10   # entries kept per round length
@@ -82,11 +84,13 @@ def _trimmed(entries: list[ScoreEntry]) -> list[ScoreEntry]:
 
 class HighScores:
     """The sorted tables; ``add`` returns the 1-based rank of a new entry among the rounds of
-    its length (None if it did not place)."""
+    its length (None if it did not place); ``new_rank`` is the last ranked round's, for the
+    results screen (None once the next round starts)."""
 
     def __init__(self, path: Path | None = None):
         self.path = path or config_dir() / "scores.json"
         self.entries: list[ScoreEntry] = []
+        self.new_rank: int | None = None
 
     def load(self) -> list[str]:
         """Read the table; -> messages about what was wrong with the file."""
@@ -113,6 +117,17 @@ class HighScores:
         self.entries = _trimmed(self.entries + [entry])
         table = self.table(entry.round_seconds)
         return next((i + 1 for i, e in enumerate(table) if e is entry), None)
+
+    def record_round(self, flow: GameFlow, threshold: float) -> str | None:
+        """The round ``flow`` just finished, at ``threshold``, entered and saved if it is ranked
+        (sets ``new_rank``); -> a problem saving the file."""
+        result = flow.result
+        if flow.players != 1 or flow.practice or result.outcome is Outcome.HID:
+            return None   # face-offs, practice and disqualified rounds are not ranked
+        entry = ScoreEntry.now(result.seconds, flow.tracks[0].peak, threshold, won=result.outcome is Outcome.SURVIVED,
+                               round_seconds=flow.config.ui.round_seconds)
+        self.new_rank = self.add(entry)
+        return self.save()
 
     def save(self) -> str | None:
         try:

@@ -4,7 +4,8 @@ Nothing is bundled: the player names a video file or a folder of clips
 (``--watch PATH`` or by dropping it on the window). A thread decodes at the
 clip's own frame rate and keeps only the newest frame, so the 60 fps UI never
 waits on the decoder. Clips play one after another and loop. Picture only: the
-clips' sound is not played.
+clips' sound is not played. ``WatchPane`` is the pane as the window keeps it (what
+plays, whether it is shown); ``WatchPlayer`` plays the clips.
 """
 from __future__ import annotations
 
@@ -103,3 +104,33 @@ class WatchPlayer:
             return frames > 0
         finally:
             cap.release()
+
+
+class WatchPane:
+    """The pane as the window keeps it: the clips playing (none until a path is given) and
+    whether the player shows them (key W)."""
+
+    def __init__(self) -> None:
+        self.player: WatchPlayer | None = None
+        self.visible = True
+
+    def open(self, path: str | Path) -> WatchPlayer:
+        """Play ``path`` in place of what played, shown; WatchError (and nothing changes) if it
+        holds nothing playable."""
+        player = WatchPlayer.open(path)
+        self.stop()
+        self.player, self.visible = player.start(), True
+        return player
+
+    def toggle(self) -> None:
+        self.visible = not self.visible
+
+    def view(self) -> dict:
+        """What the screen shows of the pane (ScreenState's ``watch_*`` fields)."""
+        player = self.player
+        return {"watch_frame": player.latest() if player else None, "watch_name": player.name if player else "",
+                "watch_count": len(player.clips) if player else 0, "watch_visible": self.visible}
+
+    def stop(self) -> None:
+        if self.player is not None:
+            self.player.stop()

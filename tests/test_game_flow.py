@@ -486,16 +486,16 @@ def test_a_whole_solo_round_from_title_to_high_score(tmp_path):
     tick(app, host, clock, 1.5, smiles=(0.5,))
     assert not (tmp_path / "pictures").exists()     # saving is off by default: the frame stays in memory
     press(app, pygame.K_RETURN)
-    assert app.flow.phase is Phase.RESULTS and app.new_rank == 1
+    assert app.flow.phase is Phase.RESULTS and app.scores.new_rank == 1
     stored = HighScores()
     stored.load()
     assert len(stored.entries) == 1 and stored.entries[0].seconds == shown_seconds(survived)
     assert stored.entries[0].peak == pytest.approx(0.95) and not stored.entries[0].won
     press(app, pygame.K_RETURN)                  # again, same baselines, straight to the countdown
-    assert app.flow.phase is Phase.COUNTDOWN and app.new_rank is None
+    assert app.flow.phase is Phase.COUNTDOWN and app.scores.new_rank is None
     tick(app, host, clock, 1.1 + 5.1, smiles=(0.2,))
     assert app.flow.result.outcome is Outcome.SURVIVED and sounds.played[-1] == "win"
-    assert app.new_rank == 1 and [e.won for e in app.scores.entries] == [True, False]
+    assert app.scores.new_rank == 1 and [e.won for e in app.scores.entries] == [True, False]
 
 
 def test_laugh_moment_is_saved_only_when_opted_in(tmp_path):
@@ -511,9 +511,9 @@ def test_laugh_moment_is_saved_only_when_opted_in(tmp_path):
         tick(app, host, clock, 1.5)
         saved = sorted(pictures.glob("*.png")) if pictures.exists() else []
         if not opted_in:
-            assert saved == [] and app.laugh_note == ""
+            assert saved == [] and app.pictures.note == ""
         else:
-            assert len(saved) == 1 and str(saved[0]) in app.laugh_note
+            assert len(saved) == 1 and str(saved[0]) in app.pictures.note
             assert cv2.imread(str(saved[0])).shape == (120, 160, 3)
 
 
@@ -537,16 +537,16 @@ def test_recording_from_the_title_menu_declined_writes_nothing(tmp_path):
     tick(app, host, clock, 0.1)
     title = pygame.surfarray.array3d(app.draw(clock())).copy()
     choose(app, "menu_record")
-    assert host.started == [1] and app.recording is not None and app.recording.stage is Stage.CONSENT
+    assert host.started == [1] and app.recording.screen is not None and app.recording.screen.stage is Stage.CONSENT
     type_text(app, "민수")
     press(app, pygame.K_q, pygame.K_2, pygame.K_RIGHT)   # game keys go to the consent page, not the game
-    assert app.running and app.settings.threshold == 0.8 and app.recording.player == "민수"
+    assert app.running and app.settings.threshold == 0.8 and app.recording.screen.player == "민수"
     tick(app, host, clock, 0.2)
     consent = pygame.surfarray.array3d(app.surface)
     assert np.abs(consent.astype(int) - title).mean() > 5      # the consent page is on screen, not the title
     press(app, pygame.K_ESCAPE)                               # declined
     tick(app, host, clock, 1 / 30)
-    assert app.recording is None and app.flow.phase is Phase.TITLE and app.running
+    assert app.recording.screen is None and app.flow.phase is Phase.TITLE and app.running
     assert not (tmp_path / "data").exists()                   # nothing was written anywhere
     choose(app, "menu_solo")                                  # the title menu works again
     assert host.started == [1, 1] and app.flow.phase is Phase.CALIBRATE
@@ -601,11 +601,11 @@ def test_recording_from_the_title_menu_saves_a_clip_of_a_video(tmp_path, random_
     the summary, back to the title; the clip is in the data folder's manifest."""
     model, _ = load_model(random_checkpoint)
     host = EngineHost(model, load_config(None), str(clip))
-    plan = Plan(select_prompts(["neutral"]), clips_per_prompt=1, prepare_s=0.0)
-    app = App(host, sounds=RecordingSounds(), record_plan=plan, record_clip_s=0.1)
+    plan = Plan(select_prompts(["neutral"]), clips_per_prompt=1, prepare_s=0.0, clip_s=0.1)
+    app = App(host, sounds=RecordingSounds(), record_plan=plan)
     try:
         choose(app, "menu_record")
-        screen = app.recording
+        screen = app.recording.screen
         type_text(app, "tester_1")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and screen.stage is not Stage.DONE:
@@ -618,7 +618,7 @@ def test_recording_from_the_title_menu_saves_a_clip_of_a_video(tmp_path, random_
         assert screen.stage is Stage.DONE and not screen.error and len(screen.clips) == 1
         press(app, pygame.K_RETURN)                           # leave the summary
         app.step(time.monotonic())
-        assert app.recording is None and app.flow.phase is Phase.TITLE
+        assert app.recording.screen is None and app.flow.phase is Phase.TITLE
     finally:
         app.close()
     out = tmp_path / "data" / "recordings"
@@ -652,7 +652,7 @@ def test_a_round_through_the_real_engine_on_a_clip(random_checkpoint, clip):
                 source_times.append(latest.frame.t_source)
             time.sleep(1 / 60)
         assert app.flow.phase is Phase.RESULTS, f"stuck in {app.flow.phase}"
-        assert app.flow.result.outcome is Outcome.SURVIVED and app.new_rank == 1
+        assert app.flow.result.outcome is Outcome.SURVIVED and app.scores.new_rank == 1
         # the 3.1 s file played at its own pace and looped under the 6.5 s of play, however
         # few frames a loaded machine managed to process
         assert any(b < a for a, b in zip(source_times, source_times[1:]))

@@ -173,7 +173,7 @@ def test_a_disqualified_round_is_never_ranked(texts):
     tick(app, host, clock, 1.0, smiles=(0.1,))
     play_until(app, host, clock, Phase.RESULTS, faces=[False])
     assert app.flow.result.outcome is Outcome.HID
-    assert app.scores.entries == [] and app.new_rank is None
+    assert app.scores.entries == [] and app.scores.new_rank is None
     texts.clear()
     app.draw(clock())
     assert "Disqualified rounds are not ranked" in texts
@@ -185,9 +185,9 @@ def test_a_laugh_is_placed_quietly_a_win_is_marked_and_celebrated(texts):
     app, host, _ = make_app(clock)          # 5 s rounds
     app.settings.language = "en"
     lose_at(app, host, clock, 3.0)
-    assert app.new_rank == 1
+    assert app.scores.new_rank == 1
     lose_at(app, host, clock, 1.0)
-    assert app.new_rank == 2
+    assert app.scores.new_rank == 2
     texts.clear()
     app.draw(clock())
     assert "#2" in texts and "Rank #2!" not in texts and "New record!" not in texts
@@ -197,7 +197,7 @@ def test_a_laugh_is_placed_quietly_a_win_is_marked_and_celebrated(texts):
     assert near(app.surface, badge, theme.OUT_RED, tol=40) == 0      # a loss is not celebrated in red
     press(app, pygame.K_RETURN)                                      # again: survive the whole round
     play_until(app, host, clock, Phase.RESULTS, smiles=(0.1,))
-    assert app.flow.result.outcome is Outcome.SURVIVED and app.new_rank == 1
+    assert app.flow.result.outcome is Outcome.SURVIVED and app.scores.new_rank == 1
     texts.clear()
     app.draw(clock())
     assert "5 s rounds" in texts and texts.count("Won") == 1 and texts.count("Laughed") == 2
@@ -266,8 +266,8 @@ def test_recording_clips_from_a_looping_file_are_bounded_by_time_and_frames(tmp_
     from tests.test_game_flow import choose, type_text
 
     clock = Clock()
-    plan = Plan(select_prompts(["neutral"]), clips_per_prompt=2, prepare_s=0.5)
-    app, host, _ = make_app(clock, record_plan=plan, record_clip_s=2.0)
+    plan = Plan(select_prompts(["neutral"]), clips_per_prompt=2, prepare_s=0.5, clip_s=2.0)
+    app, host, _ = make_app(clock, record_plan=plan)
     index = [0]
 
     def deliver(seconds: float, burst: int = 1) -> None:
@@ -288,7 +288,7 @@ def test_recording_clips_from_a_looping_file_are_bounded_by_time_and_frames(tmp_
     deliver(1.0, burst=3)                          # a burst while the consent page is open
     deliver(2.0)
     press(app, pygame.K_RETURN)
-    screen = app.recording
+    screen = app.recording.screen
     assert screen.stage is Stage.RECORDING and screen.session.clip_frames == 60   # 2 s at 30 fps
     started = clock()
     while screen.stage is Stage.RECORDING and clock() - started < 20:
@@ -540,13 +540,13 @@ def test_a_recording_stopped_before_any_clip_does_not_say_finished(texts):
     tick(app, host, clock, 0.5)
     choose(app, "menu_record")
     type_text(app, "kim /..")
-    assert app.recording.player == "kim"               # only what can name a folder is typed
+    assert app.recording.screen.player == "kim"        # only what can name a folder is typed
     press(app, pygame.K_RETURN)
     tick(app, host, clock, 0.2)
     press(app, pygame.K_ESCAPE)                        # stopped before the first clip
     texts.clear()
     tick(app, host, clock, 1 / 30)
-    assert app.recording.clips == []
+    assert app.recording.screen.clips == []
     assert "Recording stopped" in texts and "Recording finished" not in texts
 
 
@@ -660,7 +660,7 @@ def test_the_replay_is_saved_as_a_gif_only_when_the_player_asks(tmp_path):
     assert not pictures.exists()
     press(app, pygame.K_g)
     saved = sorted(pictures.glob("*.gif"))
-    assert len(saved) == 1 and str(saved[0]) in app.laugh_note
+    assert len(saved) == 1 and str(saved[0]) in app.pictures.note
     gif = Image.open(saved[0])
     assert gif.n_frames == len(app.flow.tracks[0].replay) and gif.size == (FACE_CROP_SIZE, FACE_CROP_SIZE)
     assert abs(gif.info["duration"] - 1000 / 30 / 0.5) <= 10   # slowed like on screen (GIF counts in 1/100 s)

@@ -257,8 +257,8 @@ def test_screen_declined_writes_nothing(tmp_path, fonts):
 
 def test_screen_records_the_engines_face_after_consent(tmp_path, fonts):
     store = RecordingStore(tmp_path / "rec")
-    plan = Plan(select_prompts(["holding_back"]), clips_per_prompt=2, prepare_s=0.2)
-    screen = RecordingScreen(fonts, store, preprocessing=Preprocessing(), plan=plan, clip_seconds=0.4)
+    plan = Plan(select_prompts(["holding_back"]), clips_per_prompt=2, prepare_s=0.2, clip_s=0.4)
+    screen = RecordingScreen(fonts, store, preprocessing=Preprocessing(), plan=plan)
     surface = pygame.Surface(SCREEN_SIZE)
     screen.handle_event(key(pygame.K_RETURN))             # no player id yet
     assert screen.stage is Stage.CONSENT and screen.id_rejected

@@ -1,16 +1,17 @@
 """The in-game recording mode: a consent page (Korean and English), the guided prompts over
-the live camera, and a summary. It records through game/recording.py, so the game writes
-the same clips, sidecar and manifest rows as ``python -m game.record``.
+the live camera, and a summary. It records through game/recording.py with a ``Plan`` (the
+prompts, clips per prompt, preparation and clip seconds), so the game writes the same clips,
+sidecar and manifest rows as ``python -m game.record``.
 
-The app (game/app.py) opens a RecordingScreen from the title menu, keeps the engine running
-on one player, and each frame passes it the events, the engine's newest result and the
-surface::
+``RecordingMode`` is the mode as the window (game/app.py) runs it. The app opens it from the
+title menu with the engine running on one player, and each tick hands it the events, the
+engine's newest result and the surface; while it is open it takes them all::
 
-    screen.handle_event(event)          # True when the screen used the event
-    result = host.latest()              # once per tick: recorded and drawn alike
-    screen.update(result)               # records the engine's crop of its tracked face
-    screen.draw(surface, result, lang, mirror=host.live, note=source_note)
-    if screen.finished: screen.close(); back to the title
+    mode.open(host.preprocessing, str(host.spec))   # the consent page; the player types an ID
+    mode.handle_event(event)     # True while open: every event is the screen's
+    mode.update(result)          # True while open: records the engine's crop of its tracked
+                                 # face, and closes the mode once the player has left
+    mode.draw(surface, result, lang, mirror=host.live, note=source_note)
 
 Nothing is written before the player presses Enter on the consent page.
 """
@@ -25,7 +26,8 @@ import pygame
 
 from game.i18n import emotion_name, text
 from game.recording import (ClipRecord, Consent, GuidedRecording, Plan, RecordingError,
-                            RecordingStore, Session, Step, check_player, consent_text, now_iso)
+                            RecordingStore, Session, Step, check_player, consent_text, now_iso,
+                            recordings_dir)
 from game.types import EngineResult
 from game.ui import theme
 from game.ui.theme import Fonts, draw_prompt, draw_text, fit_text, panel, wrap_text
@@ -54,12 +56,12 @@ class RecordingScreen:
     """Consent, guided recording and summary; ``finished`` tells the app to leave."""
 
     def __init__(self, fonts: Fonts, store: RecordingStore, preprocessing: Preprocessing, player: str = "",
-                 plan: Plan = Plan(), clip_seconds: float = 2.0, source: str = "camera"):
+                 plan: Plan = Plan(), source: str = "camera"):
         """preprocessing: the model checkpoint's, with which the engine cut the faces (named in the
         session file);
         source: what the engine reads (named in the session file)."""
         self.fonts, self.store, self.preprocessing, self.source = fonts, store, preprocessing, source
-        self.plan, self.clip_seconds = plan, clip_seconds
+        self.plan = plan
         self.player = player
         self.stage = Stage.CONSENT
         self.finished = False
@@ -125,13 +127,13 @@ class RecordingScreen:
         self.stage = Stage.RECORDING
 
     def _clip_frames(self) -> int:
-        """clip_seconds at the rate the engine has been giving results (the median gap between
-        them, so a burst does not count), at least one model window, at most MAX_RATE."""
+        """The plan's clip seconds at the rate the engine has been giving results (the median gap
+        between them, so a burst does not count), at least one model window, at most MAX_RATE."""
         rate = FALLBACK_RATE
         gaps = np.diff(np.asarray(self._arrivals))
         if gaps.size >= 2 and np.median(gaps) > 0:
             rate = min(MAX_RATE, 1.0 / float(np.median(gaps)))
-        return max(MIN_CLIP_FRAMES, round(self.clip_seconds * rate))
+        return max(MIN_CLIP_FRAMES, round(self.plan.clip_s * rate))
 
     # -- the clock ----------------------------------------------------------------------------
     def update(self, result: EngineResult | None) -> None:
@@ -196,8 +198,8 @@ class RecordingScreen:
                   (W // 2, 40), "center")
         player = self.player.strip() or "?"
         boxes = [pygame.Rect(40 + i * 610, 76, 590, 460) for i in range(2)]
-        bodies = [consent_text(text_lang, player, self.store.root, len(self.plan.prompts), self.plan.clips_per_prompt,
-                               self.clip_seconds) for text_lang in ("ko", "en")]   # both, whatever the game's language
+        bodies = [consent_text(text_lang, player, self.store.root, self.plan)
+                  for text_lang in ("ko", "en")]   # both, whatever the game's language
         font, wrapped = self._fit_texts(bodies, boxes[0].w - 32, boxes[0].h - 32)
         for box, blocks in zip(boxes, wrapped):
             panel(surface, box)
@@ -299,3 +301,51 @@ class RecordingScreen:
             y += 10
         draw_text(surface, self.fonts.get(20, bold=True), text(lang, "rec_back"), theme.TEXT_DIM, (W // 2, H - 60),
                   "center")
+
+
+class RecordingMode:
+    """The recording mode as the window runs it: ``screen`` is the open RecordingScreen (None
+    while the mode is closed). While open it takes every event (the player types an ID), records
+    and draws the newest result, and closes itself once the player has left the screen."""
+
+    def __init__(self, fonts: Fonts, plan: Plan = Plan()):
+        self.fonts, self.plan = fonts, plan
+        self.screen: RecordingScreen | None = None
+
+    def open(self, preprocessing: Preprocessing, source: str) -> None:
+        """The consent page, for faces the engine cuts with ``preprocessing`` from ``source``."""
+        self.screen = RecordingScreen(self.fonts, RecordingStore(recordings_dir()), preprocessing,
+                                      plan=self.plan, source=source)
+        pygame.key.start_text_input()   # the player types an ID
+
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        """True while open: the event was the screen's."""
+        if self.screen is None:
+            return False
+        self.screen.handle_event(event)
+        return True
+
+    def update(self, result: EngineResult | None) -> bool:
+        """True while open (this tick's result was the screen's); closes a finished screen."""
+        if self.screen is None:
+            return False
+        self.screen.update(result)
+        if self.screen.finished:
+            self.close()
+        return True
+
+    def draw(self, surface: pygame.Surface, result: EngineResult | None, lang: str, mirror: bool,
+             note: str) -> bool:
+        """True while open: the screen was drawn."""
+        if self.screen is None:
+            return False
+        self.screen.draw(surface, result, lang, mirror=mirror, note=note)
+        return True
+
+    def close(self) -> None:
+        """Back to the title; a session still recording keeps its finished clips."""
+        if self.screen is None:
+            return
+        self.screen.close()
+        self.screen = None
+        pygame.key.stop_text_input()

@@ -1,11 +1,13 @@
 """The window: every screen is drawn on one logical canvas (theme.SCREEN_SIZE), copied as is
 into a window of that size and scaled letterboxed into any other window or the fullscreen
-display; mouse positions are mapped back onto the canvas."""
+display; mouse positions are mapped back onto the canvas. ``ask_video_file`` is the system's
+file chooser, for the no-camera screen."""
 from __future__ import annotations
 
 import pygame
 
 from game.ui import theme
+from game.watch import VIDEO_SUFFIXES
 
 MOUSE_EVENTS = (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP)
 
@@ -65,3 +67,25 @@ class Window:
             pygame.transform.smoothscale(self.canvas, view.size, self._scaled)
             window.blit(self._scaled, view)
         pygame.display.flip()
+
+
+VIDEO_PATTERNS = " ".join(f"*{suffix}" for suffix in sorted(VIDEO_SUFFIXES))   # the file chooser's filter
+
+
+def ask_video_file() -> str | None:
+    """A file chooser for a video (None: cancelled); OSError where none can be shown."""
+    try:
+        import tkinter
+        from tkinter import filedialog
+    except ImportError as exc:
+        raise OSError(f"no file chooser ({exc})") from None
+    try:
+        root = tkinter.Tk()
+        root.withdraw()
+        try:
+            path = filedialog.askopenfilename(title="웃참 · video", filetypes=[("video", VIDEO_PATTERNS), ("*", "*")])
+        finally:
+            root.destroy()
+    except tkinter.TclError as exc:
+        raise OSError(f"no file chooser ({exc})") from None
+    return path or None
