@@ -131,6 +131,7 @@ class DataSettings:
     augment: bool = setting(True, bool)
     camera_augment: bool = setting(False, bool)
     hide_upper_face: float = setting(0.0, float)  # share of samples with brows and eyes hidden (sequences.py)
+    hide_mouth: float = setting(0.0, float)       # share with mouth and chin hidden
     max_per_dataset: int | None = setting(None, int)
     epoch_samples: int | None = setting(None, int)  # with shares: draws per epoch (default: the set's size)
     teacher: str | list | None = setting(None)      # a checkpoint, or a list whose mean teaches
@@ -144,8 +145,9 @@ class DataSettings:
     replay: list | None = setting(None)
 
     def __post_init__(self):
-        if not 0.0 <= self.hide_upper_face <= 1.0:
-            raise ConfigError(f"data.hide_upper_face is a probability (0..1), got {self.hide_upper_face}")
+        if not (0.0 <= self.hide_upper_face and 0.0 <= self.hide_mouth and self.hide_upper_face + self.hide_mouth <= 1.0):
+            raise ConfigError(f"data.hide_upper_face and data.hide_mouth are probabilities summing to 1 at most, "
+                              f"got {self.hide_upper_face} and {self.hide_mouth}")
 
 
 def settings(cfg: dict) -> tuple[TrainingSettings, DataSettings]:
@@ -397,7 +399,7 @@ def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distr
         dataset = SequenceDataset(train_set, model.config.preprocessing, seq_len=model.config.seq_len,
                                   still_views=data.still_views, augment=data.augment, seed=seed,
                                   camera=data.camera_augment, clip_batches=True,
-                                  hide_upper_face=data.hide_upper_face)
+                                  hide_upper_face=data.hide_upper_face, hide_mouth=data.hide_mouth)
         draws = data.epoch_samples or len(train_set)
         # torch's global RNG draws (seeded by training.seed, saved in last.pt for --resume)
         sampler = WeightedRandomSampler(torch.as_tensor(weights, dtype=torch.double), draws)
@@ -406,7 +408,8 @@ def training_loader(cfg: dict, model: SmileEmotionNet, train_set: FaceSet, distr
         return DataLoader(dataset, batch_sampler=batches, num_workers=workers)
     dataset = SequenceDataset(train_set, model.config.preprocessing, seq_len=model.config.seq_len,
                               still_views=data.still_views, augment=data.augment, seed=seed,
-                              camera=data.camera_augment, hide_upper_face=data.hide_upper_face)
+                              camera=data.camera_augment, hide_upper_face=data.hide_upper_face,
+                              hide_mouth=data.hide_mouth)
     sampler = DistributedSampler(dataset, seed=seed) if distributed else RandomSampler(dataset)
     # Workers start afresh each epoch (not persistent): they copy the dataset with its epoch set,
     # and take their seeds from torch's RNG, so --resume continues the same draws.

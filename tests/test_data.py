@@ -528,24 +528,38 @@ def test_sequence_rejects_more_views_than_steps():
         SequenceDataset(still_set(), PRE, seq_len=4, still_views=5)
 
 
-def test_hidden_upper_face_greys_one_band_over_all_views_and_masks_the_emotion():
+def hidden_rows(sample) -> tuple[int, int]:
+    """The one band of rows that is flat (one grey) on every view of a sample: (top, bottom)."""
+    views = sample["frames"][:, 0].numpy()
+    flat_rows = [r for r in range(views.shape[1]) if all(np.ptp(v[r]) == 0 for v in views)]
+    assert flat_rows == list(range(flat_rows[0], flat_rows[-1] + 1))   # one band, the same on every view
+    return flat_rows[0], flat_rows[-1] + 1
+
+
+@pytest.mark.parametrize("band, top, bottom", [("upper", (0.08, 0.18), (0.48, 0.54)),
+                                               ("mouth", (0.58, 0.64), (0.94, 1.0))])
+def test_a_hidden_band_greys_the_same_rows_of_all_views_and_masks_the_emotion(band, top, bottom):
     faces = still_set()
-    ds = SequenceDataset(faces, Preprocessing(input_size=32, grayscale=True), seed=5,
-                         still_views=3, hide_upper_face=1.0)
+    ds = SequenceDataset(faces, Preprocessing(input_size=32, grayscale=True), seed=5, still_views=3,
+                         **{"hide_upper_face" if band == "upper" else "hide_mouth": 1.0})
     for i in range(len(faces)):
         s = ds[i]
-        views = s["frames"][:, 0].numpy()
-        flat_rows = [r for r in range(32) if all(np.ptp(v[r]) == 0 for v in views)]
-        top, bottom = flat_rows[0], flat_rows[-1] + 1
-        assert flat_rows == list(range(top, bottom))              # one band, the same on every view
-        assert 0.08 * 32 - 1 <= top <= 0.18 * 32 + 1 and 0.48 * 32 - 1 <= bottom <= 0.54 * 32 + 1
+        first, last = hidden_rows(s)
+        assert top[0] * 32 - 1 <= first <= top[1] * 32 + 1 and bottom[0] * 32 - 1 <= last <= bottom[1] * 32 + 1
         assert not s["emotion_mask"] and bool(s["smile_mask"]) == bool(ds.smile_mask[i])
     never = SequenceDataset(faces, PRE, seed=5)
     assert [bool(never[i]["emotion_mask"]) for i in range(6)] == never.emotion_mask.tolist()
-    static = SequenceDataset(faces, PRE, augment=False, hide_upper_face=1.0)   # evaluation never hides
+    static = SequenceDataset(faces, PRE, augment=False, hide_mouth=1.0)   # evaluation never hides
     assert torch.equal(static[2]["frames"], PRE([faces.items[2]]))
 
 
-def test_hidden_upper_face_is_a_probability():
-    with pytest.raises(ValueError, match="hide_upper_face is a probability"):
-        SequenceDataset(still_set(), PRE, hide_upper_face=1.5)
+def test_hidden_bands_split_the_samples_by_their_probabilities():
+    ds = SequenceDataset(still_set(), PRE, seed=2, hide_upper_face=0.3, hide_mouth=0.5)
+    rng = np.random.default_rng(0)
+    drawn = [ds._hidden_band(rng) for _ in range(2000)]
+    assert abs(drawn.count("upper") / 2000 - 0.3) < 0.04 and abs(drawn.count("mouth") / 2000 - 0.5) < 0.04
+
+
+def test_hidden_bands_are_probabilities():
+    with pytest.raises(ValueError, match="hide_upper_face and hide_mouth are probabilities"):
+        SequenceDataset(still_set(), PRE, hide_upper_face=0.6, hide_mouth=0.6)

@@ -228,3 +228,15 @@ def test_agree_with_drops_rows_whose_raters_saw_another_emotion(tmp_path):
     assert [Path(p).name for p in fs.paths] == ["b.png", "c.png"]
     with pytest.raises(DatasetError, match="agree_with names column 'votes'"):
         load(csv, agree_with="votes")
+
+
+def test_exclude_leaves_out_the_listed_rows_and_refuses_a_list_of_another_file(tmp_path):
+    csv = published(tmp_path, rows=["a.png,1,,p1,train", "b.png,0,,p2,train", "c.png,1,,p3,train"])
+    listing = write_csv(tmp_path / "doubtful.csv", ["b.png,0,0.97"], header="path,smile,score")
+    assert [Path(p).name for p in load(csv, exclude=listing).paths] == ["a.png", "c.png"]
+    stale = write_csv(tmp_path / "stale.csv", ["z.png,1,0.01"], header="path,smile,score")
+    with pytest.raises(DatasetError, match=r"stale\.csv: 1 listed path\(s\) are not rows of"):
+        load(csv, exclude=stale)
+    no_column = write_csv(tmp_path / "bad.csv", ["b.png"], header="file")
+    with pytest.raises(DatasetError, match=r"bad\.csv:1: header file lacks column\(s\) path"):
+        load(csv, exclude=no_column)

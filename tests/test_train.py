@@ -362,10 +362,10 @@ def test_a_misspelt_or_non_finite_setting_is_named_with_the_file(override, messa
         load_config(ROOT / "configs" / "pretrain.yaml", [override])
 
 
-def test_hide_upper_face_must_be_a_probability(tmp_path):
+def test_hidden_bands_must_be_probabilities(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text((ROOT / "configs" / "pretrain.yaml").read_text())
-    with pytest.raises(ConfigError, match="bad.yaml: data.hide_upper_face is a probability"):
-        load_config(bad, ["data.hide_upper_face=1.5"])
-    with pytest.raises(ConfigError, match="bad.yaml: data.hide_upper_face"):
-        load_config(bad, ["data.hide_upper_face=.nan"])
+    with pytest.raises(ConfigError, match="bad.yaml: data.hide_upper_face and data.hide_mouth are probabilities"):
+        load_config(bad, ["data.hide_upper_face=0.7", "data.hide_mouth=0.4"])
+    with pytest.raises(ConfigError, match="bad.yaml: data.hide_mouth must be a finite number, got nan"):
+        load_config(bad, ["data.hide_mouth=.nan"])

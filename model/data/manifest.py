@@ -15,6 +15,9 @@ hash of (seed, the row's path as the CSV gives it).
 A published set may fix its test rows itself: with a ``split`` column (``train`` / ``test``), the
 ``test`` rows are the test split, and validation subjects are drawn (by the same hash) from the
 ``train`` rows only. Other columns are kept for options such as ``agree_with``.
+
+``exclude`` names a CSV with a ``path`` column (paths as the manifest gives them): rows whose
+labels were found doubtful (experiments.doubtful_labels), left out of training.
 """
 from __future__ import annotations
 
@@ -66,7 +69,8 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
                   test_fraction: float = 0.15, seed: int = 0, crop: str = "auto", margin: float = 0.2,
                   size: int = FACE_CROP_SIZE, max_frames: int | None = None,
                   cache_dir: str | Path | None = None, subject: str | None = None, align: bool = False,
-                  smile_from_emotion: bool = False, agree_with: str | None = None) -> FaceSet:
+                  smile_from_emotion: bool = False, agree_with: str | None = None,
+                  exclude: str | Path | None = None) -> FaceSet:
     """Face crops (size x size RGB; clips as (T, size, size, 3)) of one subject split.
 
     subject: only this person's rows, split by clip (one player's personal fine-tuning).
@@ -81,7 +85,9 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
     only name emotions (SFEW). Happy and neutral rows stay without one (a happy movie face is not
     always smiling; a calm one may hold a quiet smile).
     agree_with: a column naming an emotion (raters' majority, e.g. ``vote_top``); rows whose
-    emotion label differs from it are left out."""
+    emotion label differs from it are left out.
+    exclude: a CSV whose ``path`` column lists rows (as this manifest names them) to leave out;
+    a listed path the manifest lacks is an error (the list belongs to another file)."""
     csv_path = Path(csv_path)
     if split not in SPLITS:
         raise DatasetError(f"{csv_path}: split must be one of {', '.join(SPLITS)}, got {split!r}")
@@ -97,6 +103,8 @@ def load_manifest(csv_path: str | Path, split: str = "all", val_fraction: float 
         raise DatasetError(f"{csv_path}: no rows")
     if agree_with is not None:
         rows = agreeing_rows(rows, agree_with, csv_path)
+    if exclude is not None:
+        rows = rows_not_listed(rows, Path(exclude), csv_path)
     if smile_from_emotion:
         rows = [r if not math.isnan(r.smile) or r.emotion not in EXPRESSIVE_NON_SMILE
                 else dataclasses.replace(r, smile=0.0) for r in rows]
@@ -223,6 +231,20 @@ def agreeing_rows(rows: list[ManifestRow], column: str, csv_path: Path) -> list[
         if agrees:
             kept.append(r)
     return kept
+
+
+def rows_not_listed(rows: list[ManifestRow], listing: Path, csv_path: Path) -> list[ManifestRow]:
+    """The rows whose path ``listing`` (a CSV with a path column) does not name."""
+    base = csv_path.resolve().parent
+    try:
+        listed = {(base / row["path"]).resolve() for _, row in read_csv_rows(listing, ("path",))}
+    except UnicodeDecodeError:
+        raise DatasetError(f"{listing}: not UTF-8 text") from None
+    unknown = listed - {r.path.resolve() for r in rows}
+    if unknown:
+        raise DatasetError(f"{listing}: {len(unknown)} listed path(s) are not rows of {csv_path}, "
+                           f"e.g. {sorted(unknown)[0]}")
+    return [r for r in rows if r.path.resolve() not in listed]
 
 
 def parse_smile(text: str, where: str) -> float:

@@ -27,13 +27,13 @@ FLIP_P, CROP_AREA, LIGHT, BLUR_P = 0.5, (0.85, 1.0), 0.25, 0.2
 DARK_P, DARK_GAMMA = 0.4, (1.0, 2.2)
 NOISE_P, NOISE_SIGMA = 0.3, (2.0, 8.0)
 JPEG_P, JPEG_QUALITY = 0.3, (15, 60)
-# Upper-face hiding (data.hide_upper_face, a probability): a band over brows and eyes, as rows of
-# the (levelled) crop, is filled with the face's mean grey. Expressive non-smiles (anger, fear,
-# disgust) are told apart from smiles by the brows alone far more easily than by the mouth, so a
-# network shown whole faces keeps reading bared teeth under calm brows (talking, a grimace) as a
-# smile. With the eyes hidden, only the mouth can say "no smile". Such a face no longer shows its
-# emotion, so head 2 does not learn from it.
-HIDE_TOP, HIDE_BOTTOM = (0.08, 0.18), (0.48, 0.54)
+# Hidden bands (data.hide_upper_face, data.hide_mouth: probabilities; a sample gets one band at
+# most): rows of the (levelled) crop, top drawn from the first range and bottom from the second,
+# filled with the face's mean grey, so the network must find the smile with one part of the face
+# hidden. Upper: brows and eyes (only the mouth can say "no smile"). Mouth: mouth and chin (only
+# cheeks and eyes can say "smile": bared teeth alone cannot). A face with a band hidden no longer
+# shows its emotion, so head 2 does not learn from it.
+HIDDEN_BANDS = {"upper": ((0.08, 0.18), (0.48, 0.54)), "mouth": ((0.58, 0.64), (0.94, 1.0))}
 
 
 class SequenceDataset(Dataset):
@@ -41,8 +41,8 @@ class SequenceDataset(Dataset):
 
     frames (K, 3, S, S) float, normalised; order (T,) long into the K frames;
     smile () float + smile_mask () bool; emotion (7,) float target distribution +
-    emotion_mask () bool; index () long. With ``hide_upper_face`` > 0 that share of training
-    samples has brows and eyes hidden (and its emotion masked).
+    emotion_mask () bool; index () long. With ``hide_upper_face`` or ``hide_mouth`` > 0 that share
+    of training samples has brows and eyes, or mouth and chin, hidden (and its emotion masked).
 
     Augmentation draws from one generator per process and epoch: seeded by ``seed`` in
     the main process, by (seed, the worker's seed) in a DataLoader worker, plus ``epoch``
@@ -52,15 +52,16 @@ class SequenceDataset(Dataset):
 
     def __init__(self, faceset: FaceSet, preprocessing: Preprocessing, seq_len: int = 10,
                  still_views: int = 2, augment: bool = True, seed: int = 0, camera: bool = False,
-                 clip_batches: bool = False, hide_upper_face: float = 0.0):
+                 clip_batches: bool = False, hide_upper_face: float = 0.0, hide_mouth: float = 0.0):
         if not 1 <= still_views <= seq_len:
             raise ValueError(f"still_views must be 1..seq_len ({seq_len}), got {still_views}")
-        if not 0.0 <= hide_upper_face <= 1.0:
-            raise ValueError(f"hide_upper_face is a probability (0..1), got {hide_upper_face}")
+        if not (0.0 <= hide_upper_face and 0.0 <= hide_mouth and hide_upper_face + hide_mouth <= 1.0):
+            raise ValueError(f"hide_upper_face and hide_mouth are probabilities summing to 1 at most, "
+                             f"got {hide_upper_face} and {hide_mouth}")
         self.faces, self.pre = faceset, preprocessing
         self.seq_len, self.augment, self.seed = seq_len, augment, seed
         self.camera = camera and augment  # camera augmentation, on top of the rest
-        self.hide_upper_face = hide_upper_face if augment else 0.0
+        self.hide = {"upper": hide_upper_face, "mouth": hide_mouth} if augment else {}
         self._rng: np.random.Generator | None = None
         self._rng_key: tuple | None = None
         # The training loop sets the epoch before each one: augmentation then depends on (seed,
@@ -86,15 +87,26 @@ class SequenceDataset(Dataset):
             order = np.arange(self.seq_len)
         else:
             views, order = self._still(self.faces.items[i], rng)
-        # drawn only when asked for, so runs without it keep their draws
-        hidden = bool(self.hide_upper_face) and rng.random() < self.hide_upper_face
+        hidden = self._hidden_band(rng)
         if hidden:
-            views = upper_face_hidden(views, rng)
+            views = band_hidden(views, rng, HIDDEN_BANDS[hidden])
         frames = self.pre.normalise(torch.from_numpy(np.stack(views)))
         return {"frames": frames, "order": torch.from_numpy(order.astype(np.int64)),
                 "smile": torch.tensor(self.smile[i]), "smile_mask": torch.tensor(bool(self.smile_mask[i])),
                 "emotion": torch.tensor(self.emotion[i]),
                 "emotion_mask": torch.tensor(bool(self.emotion_mask[i]) and not hidden), "index": torch.tensor(i)}
+
+    def _hidden_band(self, rng: np.random.Generator) -> str | None:
+        """Which band to hide, if any: one draw, made only when hiding is asked for (so runs
+        without it keep their draws)."""
+        if not any(self.hide.values()):
+            return None
+        u, edge = rng.random(), 0.0
+        for band, p in self.hide.items():
+            edge += p
+            if u < edge:
+                return band
+        return None
 
     def _generator(self) -> np.random.Generator:
         worker = get_worker_info()
@@ -162,12 +174,14 @@ class ClipStillBatches(Sampler[list[int]]):
         return max(1, (len(self.sampler) - n_clips) // self.batch_size + n_clips // self.batch_size)
 
 
-def upper_face_hidden(views: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-    """The views with one band of rows (drawn from HIDE_TOP..HIDE_BOTTOM of the side) filled with
-    each view's mean grey: the same band on every view, as one face's brows and eyes stay put."""
+def band_hidden(views: list[np.ndarray], rng: np.random.Generator,
+                band: tuple[tuple[float, float], tuple[float, float]]) -> list[np.ndarray]:
+    """The views with one band of rows (top and bottom drawn from ``band``'s two ranges, as
+    shares of the side) filled with each view's mean grey: the same rows on every view, as one
+    face's features stay put."""
     side = views[0].shape[0]
-    top = int(round(rng.uniform(*HIDE_TOP) * side))
-    bottom = int(round(rng.uniform(*HIDE_BOTTOM) * side))
+    top = int(round(rng.uniform(*band[0]) * side))
+    bottom = int(round(rng.uniform(*band[1]) * side))
     hidden = []
     for view in views:
         view = view.copy()
