@@ -22,6 +22,7 @@ import numpy as np
 
 from model.data.errors import DatasetError
 from model.evaluate import read_predictions
+from model.files import replaced_atomically
 
 
 def doubtful(predictions: dict[str, np.ndarray], below: float, above: float) -> np.ndarray:
@@ -49,15 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     base = args.manifest.resolve().parent
     picked = doubtful(p, args.below, args.above)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
+    with replaced_atomically(args.out, private=False, newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["path", "smile", "score"])
         for i in picked:
             writer.writerow([Path(p["path"][i]).resolve().relative_to(base).as_posix(),
                              f"{p['label_smile'][i]:g}", f"{p['smile'][i]:.4f}"])
-    tmp.replace(args.out)
     labelled = ~np.isnan(p["label_smile"])
     smiles = int((p["label_smile"][picked] == 1).sum())
     print(f"{len(picked)} of {int(labelled.sum())} labels doubtful ({smiles} smiles scored below {args.below:g}, "

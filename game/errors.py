@@ -10,10 +10,11 @@ import logging
 import os
 import platform
 import sys
-import tempfile
 import traceback
 from datetime import datetime
 from pathlib import Path
+
+from model.files import replaced_atomically
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,8 @@ def write_error_log(exc: BaseException, what: str) -> Path | None:
         while path.exists():
             n += 1
             path = folder / f"error-{stamp}-{n}.log"
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(body)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with replaced_atomically(path, encoding="utf-8") as f:
+            f.write(body)
     except OSError as exc_write:
         log.error("%s; the error log could not be written to %s (%s)\n%s", what, folder,
                   exc_write.strerror or exc_write, body)

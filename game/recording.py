@@ -22,7 +22,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -44,6 +43,7 @@ from model.data.folds import read_csv_rows
 from model.data.manifest import COLUMNS
 from model.face import FACE_CROP_SIZE
 from model.labels import EMOTIONS, emotion_index
+from model.files import replaced_atomically
 from model.network import ModelConfig
 from model.preprocess import Preprocessing
 
@@ -239,17 +239,10 @@ class RecordingStore:
             raise DatasetError(f"{self.manifest}: not UTF-8 text (save it as \"CSV UTF-8\")") from None
 
     def _write_rows(self, header: list[str], rows: list[dict[str, str]]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=MANIFEST_NAME + ".", suffix=".tmp", dir=self.root)
-        try:
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-                writer = csv.DictWriter(f, fieldnames=header, restval="")
-                writer.writeheader()
-                writer.writerows(rows)
-            os.replace(tmp, self.manifest)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with replaced_atomically(self.manifest, newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=header, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
 
     def append(self, rows: list[dict[str, str]]) -> None:
         """Add rows after the existing ones (which are kept as they are, extra columns too)."""

@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from game.config import THRESHOLD_RANGE, GameConfig, snap_threshold
 from game.i18n import LANGUAGES
+from model.files import replaced_atomically
 
 _DEFAULT = GameConfig()
 
@@ -54,15 +54,8 @@ def pictures_dir() -> Path:
 
 def write_json_atomic(path: Path, data: object) -> None:
     """A crash mid-write never leaves a half file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=2)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replaced_atomically(path, encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
 
 
 STALE_TMP_S = 60.0   # an atomic write takes milliseconds: an older temporary file was left by a kill

@@ -14,13 +14,12 @@ A checkpoint is a plain dict (loadable with ``weights_only=True``)::
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from model.files import replaced_atomically
 from model.labels import EMOTIONS
 from model.network import ModelConfig, SmileEmotionNet
 
@@ -41,18 +40,8 @@ def checkpoint_dict(model: SmileEmotionNet, **extra: Any) -> dict:
 def save_checkpoint(path: str | Path, model: SmileEmotionNet, **extra: Any) -> Path:
     """Write atomically: a crash mid-write never leaves a half checkpoint at ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(checkpoint_dict(model, **extra), tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint is an ordinary file
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replaced_atomically(path, "wb", private=False) as f:   # a checkpoint is an ordinary file
+        torch.save(checkpoint_dict(model, **extra), f)
     return path
 
 

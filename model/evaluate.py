@@ -32,6 +32,7 @@ from model.data.faceset import FaceSet
 from model.data.sequences import SequenceDataset
 from model.labels import EMOTIONS
 from model.metrics import SMILE_CLASSES, emotion_metrics, expressive_metrics, expressive_non_smiles, smile_metrics
+from model.files import replaced_atomically
 from model.network import SmileEmotionNet
 from model.preprocess import Preprocessing
 
@@ -134,10 +135,10 @@ def json_safe(value):
 
 
 def write_json(path: str | Path, report: dict) -> Path:
-    """``report`` as indented UTF-8 JSON (NaN as null), its folder made if needed."""
+    """``report`` as indented UTF-8 JSON (NaN as null), written whole, its folder made if needed."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(json_safe(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with replaced_atomically(path, private=False, encoding="utf-8") as f:
+        f.write(json.dumps(json_safe(report), indent=2, ensure_ascii=False) + "\n")
     return path
 
 

@@ -10,10 +10,11 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from model.files import replaced_atomically
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,7 @@ def save_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
     A cache that cannot be written only costs time next run, so failure is a warning."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with replaced_atomically(path, "wb") as f:
+            np.savez(f, **arrays)
     except OSError as exc:
         log.warning("could not write cache %s (%s)", path, exc)
